@@ -1,0 +1,66 @@
+//! The command line: clap definitions and dispatch. Each command's work lives in its own module.
+
+use std::path::PathBuf;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::exit;
+
+#[derive(Parser)]
+#[command(
+    name = "workbook",
+    version,
+    about = "Learn Docker multi-stage builds and distroless images by doing: lint, build and check your Dockerfiles.",
+    after_help = exit::HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Lint Dockerfiles with stage-aware rules (no engine needed).
+    #[command(after_help = exit::HELP)]
+    Lint {
+        /// Dockerfiles to lint.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Check an exercise: lint, build, measure, look for shells, run.
+    #[command(after_help = exit::HELP)]
+    Check {
+        /// Exercise id: 03, 3, multi-stage or 03-multi-stage.
+        id: String,
+        /// Check this Dockerfile instead of the exercise's, with the exercise's build context.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Only the checks that need no engine (lint, stages, final base).
+        #[arg(long = "static")]
+        static_only: bool,
+        /// Look for shells in every file of every layer instead of the usual places.
+        #[arg(long)]
+        deep: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the exercises and your progress.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions { shell: clap_complete::Shell },
+}
+
+pub fn completions(shell: clap_complete::Shell) {
+    clap_complete::generate(shell, &mut Cli::command(), "workbook", &mut std::io::stdout());
+}

@@ -1,0 +1,49 @@
+//! `workbook`: the runner of the workbook. The data path reads left to right, one module per step:
+//! Dockerfile → `dockerfile` (parse) → `rules` (findings) → `engine` (build) → `facts` (image facts) →
+//! `verdict` (verdicts) → `report`. `check` strings them together for one exercise.
+
+mod check;
+mod cli;
+mod dockerfile;
+mod exercise;
+mod exit;
+mod facts;
+mod lint;
+mod list;
+mod report;
+mod rules;
+mod verdict;
+
+use clap::Parser;
+
+use cli::{Cli, Cmd};
+
+fn main() {
+    // clap exits 2 on usage errors by itself, which matches our BAD_INPUT.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Lint { files, format } => lint::run(&files, format),
+        Cmd::Check { id, file, static_only, deep, json } => {
+            check::run(&check::Options { id, file, static_only, deep, json })
+        }
+        Cmd::List { json } => list::run(json),
+        Cmd::Completions { shell } => {
+            cli::completions(shell);
+            Ok(exit::OK)
+        }
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => match e.downcast_ref::<exit::UserError>() {
+            Some(u) => {
+                eprintln!("workbook: {}", u.message);
+                u.code
+            }
+            None => {
+                eprintln!("workbook: {e:#}");
+                exit::BAD_INPUT
+            }
+        },
+    };
+    std::process::exit(code);
+}
