@@ -5,12 +5,18 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde::Serialize;
 
+use crate::build;
+use crate::context;
+use crate::dockerfile::Analysis;
+use crate::engine::{self, Engine};
 use crate::exercise::{self, Exercise, Workspace};
 use crate::exit;
+use crate::facts;
 use crate::facts::ImageFacts;
 use crate::lint::read_input;
 use crate::report::{self, Style};
 use crate::rules::{self, Finding};
+use crate::sandbox;
 use crate::verdict::{self, Status, Verdict};
 
 pub struct Options {
@@ -78,19 +84,24 @@ pub fn run(o: &Options) -> Result<i32> {
         print!("{out}");
     }
 
-    let image = None;
-    let baseline: Option<Baseline> = None;
-    if o.static_only {
-        for id in verdict::engine_check_ids(&ex.spec.checks) {
-            checks.push(Verdict {
-                id,
-                status: Status::Skip,
-                message: "needs the engine (run without --static)".into(),
-            });
+    let mut image = None;
+    let mut baseline: Option<Baseline> = None;
+    let mut failure: Option<build::Failure> = None;
+    if o.static_only || analysis.is_none() {
+        let why =
+            if o.static_only { "needs the engine (run without --static)" } else { "the Dockerfile does not parse" };
+        for id in std::iter::once("build").chain(verdict::engine_check_ids(&ex.spec.checks)) {
+            checks.push(Verdict { id, status: Status::Skip, message: why.into() });
         }
     } else {
-        let _ = (o.deep, ex as &Exercise);
-        return Err(exit::UserError::engine("the engine checks are not available in this build; use --static"));
+        let a = analysis.as_ref().unwrap();
+        let ctx = context_dir(ex, ws.as_ref().ok())?;
+        let tar = context::tar_context(ctx.path(), &bytes)?;
+        let r = engine::with_engine(async |eng| engine_part(eng, ex, a, tar, o.deep).await)?;
+        checks.extend(r.verdicts);
+        image = r.image;
+        baseline = r.baseline;
+        failure = r.failure;
     }
 
     let passed = checks.iter().all(|c| c.status != Status::Fail);
@@ -98,7 +109,34 @@ pub fn run(o: &Options) -> Result<i32> {
     if o.json {
         println!("{}", serde_json::to_string_pretty(&outcome)?);
     } else {
-        let mut out = String::from("\nChecks\n");
+        let mut out = String::new();
+        if let Some(f) = &outcome.image {
+            out.push_str("\nImage\n");
+            report::image_block(
+                &mut out,
+                f,
+                outcome.baseline.as_ref().map(|b| (b.exercise.clone(), b.size_bytes)).as_ref(),
+                st,
+            );
+        }
+        if let Some(f) = &failure {
+            out.push_str(&format!("\n{}\n", st.red("Build failed")));
+            if let Some(step) = &f.step {
+                out.push_str(&format!(
+                    "  at {}{}\n",
+                    f.line.map(|l| format!("{shown}:{l}  ")).unwrap_or_default(),
+                    step
+                ));
+            }
+            out.push_str(&format!("  {}\n", f.error));
+            if !f.tail.is_empty() {
+                out.push_str(&format!("  {}\n", st.dim("last output:")));
+                for l in &f.tail {
+                    out.push_str(&format!("    {}\n", st.dim(l)));
+                }
+            }
+        }
+        out.push_str("\nChecks\n");
         report::verdicts(&mut out, &outcome.checks, st);
         let failed = outcome.checks.iter().filter(|c| c.status == Status::Fail).count();
         let total = outcome.checks.iter().filter(|c| c.status != Status::Skip).count();
@@ -114,4 +152,138 @@ pub fn run(o: &Options) -> Result<i32> {
         print!("{out}");
     }
     Ok(if passed { exit::OK } else { exit::FAILED })
+}
+
+/// The exercise's build context: the workspace's copy, or the embedded one when checking outside a workspace.
+pub enum Context {
+    Disk(PathBuf),
+    Temp(tempfile::TempDir),
+}
+
+impl Context {
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Context::Disk(p) => p,
+            Context::Temp(t) => t.path(),
+        }
+    }
+}
+
+pub fn context_dir(ex: &Exercise, ws: Option<&Workspace>) -> Result<Context> {
+    if let Some(ws) = ws {
+        let p = ex.context_in(ws);
+        if p.is_dir() {
+            return Ok(Context::Disk(p));
+        }
+    }
+    embedded_context(&ex.spec.context)
+}
+
+pub fn embedded_context(name: &str) -> Result<Context> {
+    let t = tempfile::tempdir()?;
+    let dir = exercise::EXERCISES
+        .get_dir(name)
+        .ok_or_else(|| exit::UserError::bad_input(format!("the embedded context {name} is missing")))?;
+    for f in dir.files() {
+        let rel = f.path().strip_prefix(name).unwrap_or(f.path());
+        std::fs::write(t.path().join(rel), f.contents())?;
+    }
+    Ok(Context::Temp(t))
+}
+
+pub struct EnginePart {
+    pub verdicts: Vec<Verdict>,
+    pub image: Option<ImageFacts>,
+    pub baseline: Option<Baseline>,
+    pub failure: Option<build::Failure>,
+}
+
+pub fn tag_for(ex: &Exercise) -> String {
+    format!("workbook/{}-{}", ex.id, ex.slug)
+}
+
+async fn engine_part(eng: &Engine, ex: &Exercise, a: &Analysis, tar: Vec<u8>, deep: bool) -> Result<EnginePart> {
+    let checks = &ex.spec.checks;
+    let tag = tag_for(ex);
+    let req = build::Request {
+        tag: tag.clone(),
+        context_tar: tar,
+        target: ex.spec.target.as_deref(),
+        labels: engine::labels("check", Some(&ex.id)),
+        step_lines: &a.step_lines,
+        title: ex.id.clone(),
+    };
+    let built = build::build(eng, req).await?;
+    let baseline = match &ex.spec.baseline {
+        Some(b) => baseline_size(eng, b).await?,
+        None => None,
+    };
+    let base_pair = baseline.as_ref().map(|b| (b.exercise.clone(), b.size_bytes));
+    match built {
+        Err(f) => {
+            let m =
+                verdict::Measured { build: Err(f.one_line()), baseline: base_pair, run: None, missing_files: vec![] };
+            Ok(EnginePart { verdicts: verdict::engine_verdicts(checks, &m), image: None, baseline, failure: Some(f) })
+        }
+        Ok(_) => {
+            let f = facts::gather(eng, &tag, deep).await?;
+            let missing = facts::missing_files(eng, &tag, &checks.files).await?;
+            let limits = sandbox::Limits::default();
+            let run = match &checks.run {
+                Some(r) => {
+                    Some(sandbox::run(eng, &tag, &r.args, Some(&ex.id), &limits).await?.for_verdict(limits.timeout))
+                }
+                None => None,
+            };
+            let m = verdict::Measured { build: Ok(&f), baseline: base_pair, run, missing_files: missing };
+            let verdicts = verdict::engine_verdicts(checks, &m);
+            Ok(EnginePart { verdicts, image: Some(f), baseline, failure: None })
+        }
+    }
+}
+
+/// Size of an exercise's reference image (the single-stage baseline), built once and reused while the reference
+/// solution is unchanged.
+pub async fn baseline_size(eng: &Engine, id: &str) -> Result<Option<Baseline>> {
+    let bex = exercise::find(id)?;
+    let tag = format!("workbook/baseline-{}-{}", bex.id, bex.slug);
+    let hash = format!("{:016x}", fnv1a(bex.solution.as_bytes()));
+    let current = eng.docker.inspect_image(&tag).await.ok();
+    let fresh = current
+        .as_ref()
+        .and_then(|i| i.config.as_ref())
+        .and_then(|c| c.labels.as_ref())
+        .and_then(|l| l.get("org.workbook.source"))
+        .is_some_and(|h| *h == hash);
+    if !fresh {
+        eprintln!(
+            "building the single-stage baseline (exercise {}'s reference solution) once; later checks reuse it",
+            bex.id
+        );
+        let (analysis, _) = rules::lint_bytes(bex.solution.as_bytes());
+        let steps = analysis.map(|a| a.step_lines).unwrap_or_default();
+        let ctx = embedded_context(&bex.spec.context)?;
+        let mut labels = engine::labels("baseline", Some(&bex.id));
+        labels.insert("org.workbook.source".into(), hash);
+        let req = build::Request {
+            tag: tag.clone(),
+            context_tar: context::tar_context(ctx.path(), bex.solution.as_bytes())?,
+            target: None,
+            labels,
+            step_lines: &steps,
+            title: format!("baseline {}", bex.id),
+        };
+        if let Err(f) = build::build(eng, req).await? {
+            eprintln!("workbook: the baseline did not build ({}); sizes are shown without comparison", f.one_line());
+            return Ok(None);
+        }
+    }
+    let history = eng.docker.image_history(&tag).await.unwrap_or_default();
+    let size: u64 = history.iter().map(|h| h.size.max(0) as u64).sum();
+    Ok(Some(Baseline { exercise: bex.id.clone(), size_bytes: size }))
+}
+
+/// A stable content hash for "is the cached baseline built from this exact solution?"; not for security.
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100000001b3))
 }

@@ -57,6 +57,18 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Show what an image holds: size, layers, shells, user, packages.
+    #[command(after_help = exit::HELP)]
+    Inspect {
+        image: String,
+        /// Look for shells in every file of every layer (slower, exhaustive).
+        #[arg(long)]
+        deep: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove every container and image workbook created (they carry the label org.workbook.managed=true).
+    Clean,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions { shell: clap_complete::Shell },
 }

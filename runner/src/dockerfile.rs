@@ -180,6 +180,9 @@ pub struct Analysis {
     pub in_final_fs: Vec<bool>,
     /// Problems found while building the model that are not parse errors (blank base, bad reference).
     pub invalid: Vec<Invalid>,
+    /// Line of every instruction in file order, global ARGs and FROMs included: the builder's "Step N/M" counts
+    /// exactly these, so a failed step maps back to its line.
+    pub step_lines: Vec<usize>,
 }
 
 impl Analysis {
@@ -257,7 +260,9 @@ pub fn analyze(text: &str) -> Result<Analysis, Invalid> {
 
     // Global ARGs (before the first FROM) are the only ones FROM can see.
     let mut args: HashMap<String, String> = HashMap::new();
+    let mut step_lines = Vec::new();
     for arg in parsed.global_args() {
+        step_lines.push(lines.line(arg.arg.span.start));
         for (k, v) in split_arg(&arg.arguments.value) {
             args.insert(k, v.unwrap_or_default());
         }
@@ -301,7 +306,9 @@ pub fn analyze(text: &str) -> Result<Analysis, Invalid> {
             .iter()
             .find(|f| f.name.value.eq_ignore_ascii_case("platform"))
             .and_then(|f| f.value.as_ref().map(|v| v.value.to_string()));
-        let instructions = st.instructions.iter().filter_map(|i| convert(i, escape, &lines)).collect();
+        let instructions: Vec<Inst> = st.instructions.iter().filter_map(|i| convert(i, escape, &lines)).collect();
+        step_lines.push(line);
+        step_lines.extend(instructions.iter().map(|i| i.line));
         stages.push(Stage {
             index,
             name_lc: name.as_ref().map(|n| n.to_ascii_lowercase()),
@@ -314,8 +321,14 @@ pub fn analyze(text: &str) -> Result<Analysis, Invalid> {
         });
     }
 
-    let mut a =
-        Analysis { stages, suppressions: suppressions(text), feeds_final: vec![], in_final_fs: vec![], invalid };
+    let mut a = Analysis {
+        stages,
+        suppressions: suppressions(text),
+        feeds_final: vec![],
+        in_final_fs: vec![],
+        invalid,
+        step_lines,
+    };
     a.feeds_final = reach(&a, true);
     a.in_final_fs = reach(&a, false);
     Ok(a)

@@ -2,16 +2,22 @@
 //! Dockerfile → `dockerfile` (parse) → `rules` (findings) → `engine` (build) → `facts` (image facts) →
 //! `verdict` (verdicts) → `report`. `check` strings them together for one exercise.
 
+mod build;
 mod check;
 mod cli;
+mod context;
 mod dockerfile;
+mod engine;
 mod exercise;
 mod exit;
 mod facts;
+mod inspect;
 mod lint;
 mod list;
 mod report;
 mod rules;
+mod sandbox;
+mod shell;
 mod verdict;
 
 use clap::Parser;
@@ -27,6 +33,8 @@ fn main() {
             check::run(&check::Options { id, file, static_only, deep, json })
         }
         Cmd::List { json } => list::run(json),
+        Cmd::Inspect { image, deep, json } => inspect::run(&image, deep, json),
+        Cmd::Clean => inspect::clean(),
         Cmd::Completions { shell } => {
             cli::completions(shell);
             Ok(exit::OK)
