@@ -27,7 +27,6 @@ pub struct Request<'a> {
 }
 
 pub struct Built {
-    pub id: String,
     pub seconds: f64,
 }
 
@@ -129,7 +128,7 @@ pub async fn build(engine: &Engine, req: Request<'_>) -> Result<std::result::Res
                     for line in s.lines().filter(|l| !l.trim().is_empty()) {
                         if let Some((n, text)) = parse_step(line) {
                             progress.step(n, line.trim());
-                            step = Some((n, format!("{}", line.trim())));
+                            step = Some((n, line.trim().to_string()));
                             tail.clear();
                             let _ = text;
                         } else if !line.starts_with(" ---> ") && !line.starts_with("Removing intermediate") {
@@ -183,7 +182,7 @@ pub async fn build(engine: &Engine, req: Request<'_>) -> Result<std::result::Res
     if let Some(old) = previous.filter(|old| *old != id) {
         let _ = docker.remove_image(&old, Some(RemoveImageOptionsBuilder::default().build()), None).await;
     }
-    Ok(Ok(Built { id, seconds: started.elapsed().as_secs_f64() }))
+    Ok(Ok(Built { seconds: started.elapsed().as_secs_f64() }))
 }
 
 /// Rewrites the engine's most common build errors into what to do.

@@ -17,6 +17,7 @@ use crate::lint::read_input;
 use crate::report::{self, Style};
 use crate::rules::{self, Finding};
 use crate::sandbox;
+use crate::state::State;
 use crate::verdict::{self, Status, Verdict};
 
 pub struct Options {
@@ -87,24 +88,49 @@ pub fn run(o: &Options) -> Result<i32> {
     let mut image = None;
     let mut baseline: Option<Baseline> = None;
     let mut failure: Option<build::Failure> = None;
-    if o.static_only || analysis.is_none() {
+    let engine_analysis = analysis.as_ref().filter(|_| !o.static_only);
+    if let Some(a) = engine_analysis {
+        let ctx = context_dir(ex, ws.as_ref().ok())?;
+        let tar = context::tar_context(ctx.path(), &bytes)?;
+        // A checked `--file` gets its own tag (so concurrent checks never race on one) and is removed afterwards;
+        // the exercise's own Dockerfile keeps `workbook/<id>` for compare and the interview demo.
+        let tag = match &o.file {
+            Some(_) => format!("{}:file-{:016x}", tag_for(ex), fnv1a(&bytes)),
+            None => tag_for(ex),
+        };
+        let ephemeral = o.file.is_some();
+        let r = engine::with_engine(async |eng| {
+            if ephemeral {
+                engine::register_image(&tag);
+            }
+            let r = engine_part(eng, ex, a, tar, &tag, o.deep).await;
+            if ephemeral {
+                engine::remove_image(&eng.docker, &tag).await;
+            }
+            r
+        })?;
+        checks.extend(r.verdicts);
+        image = r.image;
+        baseline = r.baseline;
+        failure = r.failure;
+    } else {
         let why =
             if o.static_only { "needs the engine (run without --static)" } else { "the Dockerfile does not parse" };
         for id in std::iter::once("build").chain(verdict::engine_check_ids(&ex.spec.checks)) {
             checks.push(Verdict { id, status: Status::Skip, message: why.into() });
         }
-    } else {
-        let a = analysis.as_ref().unwrap();
-        let ctx = context_dir(ex, ws.as_ref().ok())?;
-        let tar = context::tar_context(ctx.path(), &bytes)?;
-        let r = engine::with_engine(async |eng| engine_part(eng, ex, a, tar, o.deep).await)?;
-        checks.extend(r.verdicts);
-        image = r.image;
-        baseline = r.baseline;
-        failure = r.failure;
     }
 
     let passed = checks.iter().all(|c| c.status != Status::Fail);
+    // Progress is about the learner's own Dockerfile after a full check; --file and --static do not count.
+    if let (Ok(ws), None, false) = (&ws, &o.file, o.static_only) {
+        let mut st = State::load(ws);
+        st.results.insert(
+            ex.id.clone(),
+            crate::state::Result { passed, size_bytes: image.as_ref().map(|i: &ImageFacts| i.size_bytes) },
+        );
+        st.save();
+    }
     let outcome = Outcome { exercise: ex.id.clone(), passed, checks, image, findings, baseline };
     if o.json {
         println!("{}", serde_json::to_string_pretty(&outcome)?);
@@ -149,6 +175,7 @@ pub fn run(o: &Options) -> Result<i32> {
                 ex.id
             ));
         }
+        out.push_str(&format!("{}\n", st.dim(&format!("Read: book/{}", ex.spec.chapter))));
         print!("{out}");
     }
     Ok(if passed { exit::OK } else { exit::FAILED })
@@ -202,9 +229,16 @@ pub fn tag_for(ex: &Exercise) -> String {
     format!("workbook/{}-{}", ex.id, ex.slug)
 }
 
-async fn engine_part(eng: &Engine, ex: &Exercise, a: &Analysis, tar: Vec<u8>, deep: bool) -> Result<EnginePart> {
+async fn engine_part(
+    eng: &Engine,
+    ex: &Exercise,
+    a: &Analysis,
+    tar: Vec<u8>,
+    tag: &str,
+    deep: bool,
+) -> Result<EnginePart> {
     let checks = &ex.spec.checks;
-    let tag = tag_for(ex);
+    let tag = tag.to_string();
     let req = build::Request {
         tag: tag.clone(),
         context_tar: tar,
@@ -225,10 +259,10 @@ async fn engine_part(eng: &Engine, ex: &Exercise, a: &Analysis, tar: Vec<u8>, de
                 verdict::Measured { build: Err(f.one_line()), baseline: base_pair, run: None, missing_files: vec![] };
             Ok(EnginePart { verdicts: verdict::engine_verdicts(checks, &m), image: None, baseline, failure: Some(f) })
         }
-        Ok(_) => {
+        Ok(built) => {
             let f = facts::gather(eng, &tag, deep).await?;
             let missing = facts::missing_files(eng, &tag, &checks.files).await?;
-            let limits = sandbox::Limits::default();
+            let limits = sandbox::Limits::from_env();
             let run = match &checks.run {
                 Some(r) => {
                     Some(sandbox::run(eng, &tag, &r.args, Some(&ex.id), &limits).await?.for_verdict(limits.timeout))
@@ -236,7 +270,8 @@ async fn engine_part(eng: &Engine, ex: &Exercise, a: &Analysis, tar: Vec<u8>, de
                 None => None,
             };
             let m = verdict::Measured { build: Ok(&f), baseline: base_pair, run, missing_files: missing };
-            let verdicts = verdict::engine_verdicts(checks, &m);
+            let mut verdicts = verdict::engine_verdicts(checks, &m);
+            verdicts[0].message = format!("built {tag} in {:.1} s", built.seconds);
             Ok(EnginePart { verdicts, image: Some(f), baseline, failure: None })
         }
     }

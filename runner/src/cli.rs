@@ -67,8 +67,27 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Check this machine: engine, API version, builder, disk use, base images.
+    Doctor,
     /// Remove every container and image workbook created (they carry the label org.workbook.managed=true).
     Clean,
+    /// Show the next hint for an exercise (one more each time).
+    Hint { id: String },
+    /// Show the reference solution (after the exercise passes, or with --force).
+    Solution {
+        id: String,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Put the starter Dockerfile back (asks first; keeps your version as a .bak file).
+    Reset {
+        id: String,
+        /// Do not ask.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Create a new workspace with all the exercises in DIR.
+    Init { dir: PathBuf },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions { shell: clap_complete::Shell },
 }

@@ -109,6 +109,7 @@ async fn try_endpoint(ep: &str) -> std::result::Result<Engine, String> {
         .as_ref()
         .and_then(|c| c.first())
         .map(|c| c.name.clone())
+        .filter(|n| n != "Engine") // Docker calls its component just "Engine"
         .unwrap_or_else(|| "Docker Engine".to_string());
     Ok(Engine {
         docker,
@@ -152,11 +153,29 @@ pub async fn remove_container(docker: &Docker, id: &str) {
     LIVE.lock().unwrap_or_else(|p| p.into_inner()).retain(|c| c != id);
 }
 
-/// Removes every registered container; called on Ctrl-C before exiting with code 130.
+/// Images that only live for one command (a `check --file` build): removed at its end, or on Ctrl-C.
+static EPHEMERAL_IMAGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+pub fn register_image(tag: &str) {
+    EPHEMERAL_IMAGES.lock().unwrap_or_else(|p| p.into_inner()).push(tag.to_string());
+}
+
+/// Removes an ephemeral image but keeps its parent layers: they are the build cache for the next check.
+pub async fn remove_image(docker: &Docker, tag: &str) {
+    let opts = bollard::query_parameters::RemoveImageOptionsBuilder::default().force(true).noprune(true).build();
+    let _ = docker.remove_image(tag, Some(opts), None).await;
+    EPHEMERAL_IMAGES.lock().unwrap_or_else(|p| p.into_inner()).retain(|t| t != tag);
+}
+
+/// Removes every registered container and ephemeral image; called on Ctrl-C before exiting with code 130.
 pub async fn remove_all_live(docker: &Docker) {
     let ids: Vec<String> = LIVE.lock().unwrap_or_else(|p| p.into_inner()).clone();
     for id in ids {
         remove_container(docker, &id).await;
+    }
+    let tags: Vec<String> = EPHEMERAL_IMAGES.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    for t in tags {
+        remove_image(docker, &t).await;
     }
 }
 

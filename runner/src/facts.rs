@@ -225,6 +225,7 @@ pub async fn gather(engine: &Engine, reference: &str, deep: bool) -> Result<Imag
     if deep {
         facts.shells = shell::deep_scan(engine, reference).await?;
     }
+    facts.shells.sort();
     Ok(facts)
 }
 

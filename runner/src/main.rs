@@ -7,17 +7,20 @@ mod check;
 mod cli;
 mod context;
 mod dockerfile;
+mod doctor;
 mod engine;
 mod exercise;
 mod exit;
 mod facts;
 mod inspect;
+mod learn;
 mod lint;
 mod list;
 mod report;
 mod rules;
 mod sandbox;
 mod shell;
+mod state;
 mod verdict;
 
 use clap::Parser;
@@ -35,6 +38,11 @@ fn main() {
         Cmd::List { json } => list::run(json),
         Cmd::Inspect { image, deep, json } => inspect::run(&image, deep, json),
         Cmd::Clean => inspect::clean(),
+        Cmd::Doctor => doctor::run(),
+        Cmd::Hint { id } => learn::hint(&id),
+        Cmd::Solution { id, force } => learn::solution(&id, force),
+        Cmd::Reset { id, yes } => learn::reset(&id, yes),
+        Cmd::Init { dir } => learn::init(&dir),
         Cmd::Completions { shell } => {
             cli::completions(shell);
             Ok(exit::OK)

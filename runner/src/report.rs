@@ -19,6 +19,7 @@ impl Style {
     pub fn detect() -> Style {
         Style { on: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) }
     }
+    #[cfg(test)]
     pub fn plain() -> Style {
         Style { on: false }
     }

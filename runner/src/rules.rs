@@ -308,7 +308,7 @@ pub fn lint(a: &Analysis) -> Vec<Finding> {
     }
 
     // WB204
-    let last_user = chain.iter().rev().flat_map(|s| &s.instructions).filter(|i| i.keyword == "USER").last();
+    let last_user = chain.iter().flat_map(|s| s.instructions.iter().rev()).find(|i| i.keyword == "USER");
     let base_nonroot =
         matches!(class, BaseClass::Distroless { nonroot: true, .. } | BaseClass::DistrolessDebug { nonroot: true });
     match last_user {

@@ -25,6 +25,17 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// `WORKBOOK_RUN_TIMEOUT` (seconds) shortens or lengthens the deadline; tests use it to exercise timeouts.
+    pub fn from_env() -> Limits {
+        let mut l = Limits::default();
+        if let Some(s) = std::env::var("WORKBOOK_RUN_TIMEOUT").ok().and_then(|v| v.parse::<u64>().ok()) {
+            l.timeout = Duration::from_secs(s.clamp(1, 3600));
+        }
+        l
+    }
+}
+
 #[derive(Debug)]
 pub enum Outcome {
     /// Exit code and the first `max_output` bytes of stdout+stderr.
@@ -123,9 +134,17 @@ impl Outcome {
     /// For the `runs` verdict: exit code and output, or why it did not run.
     pub fn for_verdict(&self, timeout: Duration) -> std::result::Result<(i64, String), String> {
         match self {
-            Outcome::Exited { code, output, .. } => Ok((*code, output.clone())),
-            Outcome::TimedOut { .. } => {
-                Err(format!("still running after {} s; the app should print its greeting and exit", timeout.as_secs()))
+            Outcome::Exited { code, output, truncated: false } => Ok((*code, output.clone())),
+            Outcome::Exited { code, output, truncated: true } => {
+                Ok((*code, format!("{output}\n(output cut at {} kB)", output.len() / 1024)))
+            }
+            Outcome::TimedOut { output } => {
+                let last = output.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("(nothing)");
+                let last: String = last.chars().take(120).collect();
+                Err(format!(
+                    "still running after {} s (last output: {last}); the app should print its greeting and exit",
+                    timeout.as_secs()
+                ))
             }
             Outcome::DidNotStart(why) => Err(why.clone()),
         }

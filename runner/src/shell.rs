@@ -58,11 +58,13 @@ pub async fn stat_scan(probe: &Probe<'_>, env: &[String]) -> Vec<String> {
             .buffered(16)
             .collect()
             .await;
+    // Report canonical paths (`/usr/bin/sh`, not `/bin/sh` through a merged-/usr link) so the fast and the deep
+    // scan name the same file the same way.
     let mut seen = HashSet::new();
     let mut real_dirs = Vec::new();
-    for (dir, (target, st)) in resolved {
-        if st == Stat::Dir && seen.insert(target) {
-            real_dirs.push(dir);
+    for (_, (target, st)) in resolved {
+        if st == Stat::Dir && seen.insert(target.clone()) {
+            real_dirs.push(target);
         }
     }
     let candidates: Vec<String> = real_dirs
@@ -193,15 +195,22 @@ fn scan_layer(r: impl Read, symlink_targets: &mut HashSet<String>) -> Result<Lay
                 s.shells.insert(path, None);
             }
         } else if et.is_file() {
-            if is_shell_name(name) {
-                s.shells.insert(path.clone(), None);
-            } else if e.size() <= MARKER_SCAN_LIMIT && e.size() > 4 {
-                let mut buf = Vec::with_capacity(e.size() as usize);
-                e.read_to_end(&mut buf)?;
-                if buf.starts_with(b"\x7fELF")
-                    && CONTENT_MARKERS.iter().any(|m| memchr::memmem::find(&buf, m).is_some())
-                {
-                    s.shells.insert(path.clone(), None);
+            // A shell is an executable ELF file; data files that merely share a name (bash-completion, lintian
+            // overrides) are not. Renamed shells are caught by markers inside the binary.
+            let executable = e.header().mode().is_ok_and(|m| m & 0o111 != 0);
+            if executable && e.size() > 4 {
+                let mut magic = [0u8; 4];
+                e.read_exact(&mut magic)?;
+                if &magic == b"\x7fELF" {
+                    if is_shell_name(name) {
+                        s.shells.insert(path.clone(), None);
+                    } else if e.size() <= MARKER_SCAN_LIMIT {
+                        let mut buf = Vec::with_capacity(e.size() as usize);
+                        e.read_to_end(&mut buf)?;
+                        if CONTENT_MARKERS.iter().any(|m| memchr::memmem::find(&buf, m).is_some()) {
+                            s.shells.insert(path.clone(), None);
+                        }
+                    }
                 }
             }
             // Remember files that shell-named symlinks point at, so a link to a renamed binary is not called dangling.
@@ -276,10 +285,10 @@ mod tests {
         let mut b = tar::Builder::new(Vec::new());
         for f in files {
             let mut h = tar::Header::new_gnu();
-            h.set_size(1);
+            h.set_size(8);
             h.set_mode(0o755);
             h.set_cksum();
-            b.append_data(&mut h, f.trim_start_matches('/'), &b"x"[..]).unwrap();
+            b.append_data(&mut h, f.trim_start_matches('/'), &b"\x7fELFxxxx"[..]).unwrap();
         }
         for (l, t) in links {
             let mut h = tar::Header::new_gnu();

@@ -1,0 +1,231 @@
+//! Against the real engine: shell detection on images built for each tricky case, `check` both ways, and leaks.
+
+mod common;
+use common::*;
+
+fn shells(image: &str, deep: bool) -> Vec<String> {
+    let mut args = vec!["inspect", image, "--json"];
+    if deep {
+        args.push("--deep");
+    }
+    let o = run(&args);
+    assert!(o.status.success(), "inspect {image}: {}", text(&o));
+    json(&o)["shells"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+}
+
+/// Each case: an image and the shells it really has. Fast path and --deep must both say exactly that.
+#[test]
+fn shell_detection_fast_and_deep_agree_on_every_case() {
+    let Some(_engine) = engine_or_skip("shell_detection") else { return };
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "wbtest/busybox-alone",
+            "FROM gcr.io/distroless/static-debian12:debug AS src\nFROM scratch\nCOPY --from=src /busybox/busybox /bin/busybox\n",
+            &["/bin/busybox"],
+        ),
+        (
+            "wbtest/whiteout",
+            "FROM ubuntu:24.04\nRUN [\"/bin/rm\", \"-f\", \"/usr/bin/sh\", \"/usr/bin/bash\", \"/usr/bin/dash\", \"/usr/bin/rbash\"]\n",
+            &[],
+        ),
+        (
+            "wbtest/bash-moved",
+            "FROM ubuntu:24.04 AS src\nFROM scratch\nCOPY --from=src /usr/bin/bash /usr/local/bin/bash\n",
+            &["/usr/local/bin/bash"],
+        ),
+        (
+            "wbtest/dangling-sh",
+            "FROM ubuntu:24.04\nRUN [\"/bin/rm\", \"-f\", \"/usr/bin/dash\", \"/usr/bin/bash\", \"/usr/bin/rbash\"]\n",
+            &[],
+        ),
+        (
+            "wbtest/custom-path",
+            "FROM ubuntu:24.04 AS src\nFROM scratch\nCOPY --from=src /usr/bin/dash /opt/tools/dash\nENV PATH=/opt/tools\n",
+            &["/opt/tools/dash"],
+        ),
+        ("gcr.io/distroless/static-debian12:debug", "", &["/busybox/busybox", "/busybox/sh"]),
+        ("gcr.io/distroless/static-debian12:nonroot", "", &[]),
+    ];
+    for (tag, dockerfile, want) in cases {
+        if !dockerfile.is_empty() {
+            fixture(tag, dockerfile);
+        }
+        let want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+        assert_eq!(shells(tag, false), want, "fast scan of {tag}");
+        assert_eq!(shells(tag, true), want, "deep scan of {tag}");
+    }
+    for (tag, dockerfile, _) in cases {
+        if !dockerfile.is_empty() {
+            docker(&["rmi", "-f", tag]);
+        }
+    }
+}
+
+#[test]
+fn check_03_fails_on_the_notes_dockerfile_and_passes_on_the_solution() {
+    let Some(_engine) = engine_or_skip("check_03") else { return };
+    // The notes' single-stage file (pinned): ~1 GB, shells found, fails.
+    let o = run(&["check", "03", "--file", "exercises/solutions/01-single-stage/Dockerfile", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let j = json(&o);
+    assert_eq!(j["passed"], false);
+    let size = j["image"]["size_bytes"].as_u64().unwrap();
+    assert!(size > 500_000_000, "single-stage size {size}");
+    assert!(!j["image"]["shells"].as_array().unwrap().is_empty());
+    let failed: Vec<&str> = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, vec!["stages", "final-base", "size", "no-shell"]);
+
+    // The reference multi-stage file: a few MB, no shell, runs, passes; the human report prints the ratio.
+    let o = run(&["check", "03", "--file", "exercises/solutions/03-multi-stage/Dockerfile"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains("x smaller than the single-stage"), "{t}");
+    assert!(t.contains("shells    none"), "{t}");
+    let o = run(&["check", "03", "--file", "exercises/solutions/03-multi-stage/Dockerfile", "--json"]);
+    let j = json(&o);
+    assert_eq!(j["passed"], true, "{}", text(&o));
+    assert!(j["image"]["size_bytes"].as_u64().unwrap() < 10_000_000);
+    assert!(j["baseline"]["size_bytes"].as_u64().unwrap() > 500_000_000);
+    assert_eq!(j["image"]["user"], "65532:65532");
+}
+
+#[test]
+fn failed_build_names_the_line_and_leaks_nothing() {
+    let Some(_engine) = engine_or_skip("failed_build") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("Dockerfile");
+    std::fs::write(&bad, "FROM ubuntu:24.04 AS build\nWORKDIR /src\nCOPY . .\nRUN [\"/bin/false\"]\nFROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n").unwrap();
+    let before = labelled();
+    let o = run(&["check", "03", "--file", bad.to_str().unwrap()]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("Build failed"), "{t}");
+    assert!(t.contains(":4  Step 4/"), "the failing line is named: {t}");
+    assert!(t.contains("returned a non-zero code"), "{t}");
+    assert_eq!(labelled(), before, "a failed build left labelled containers/images");
+}
+
+#[test]
+fn runs_that_fail_or_hang_are_cleaned_up() {
+    let Some(_engine) = engine_or_skip("run_cleanup") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let before = labelled();
+    // Does not start: the entrypoint does not exist.
+    let nostart = dir.path().join("nostart");
+    std::fs::write(
+        &nostart,
+        "FROM ubuntu:24.04 AS b\nFROM scratch\nCOPY --from=b /usr/bin/true /x\nENTRYPOINT [\"/nope\"]\n",
+    )
+    .unwrap();
+    let o = run(&["check", "03", "--file", nostart.to_str().unwrap(), "--json"]);
+    let j = json(&o);
+    let runs = j["checks"].as_array().unwrap().iter().find(|c| c["id"] == "runs").unwrap().clone();
+    assert_eq!(runs["status"], "fail");
+    assert!(runs["message"].as_str().unwrap().contains("did not start"), "{runs}");
+    // Hangs: killed at the deadline.
+    let hang = dir.path().join("hang");
+    std::fs::write(&hang, "FROM ubuntu:24.04\nENTRYPOINT [\"/bin/sleep\", \"300\"]\n").unwrap();
+    let started = std::time::Instant::now();
+    let o = bin()
+        .args(["check", "03", "--file", hang.to_str().unwrap(), "--json"])
+        .env("WORKBOOK_RUN_TIMEOUT", "2")
+        .output()
+        .unwrap();
+    assert!(started.elapsed().as_secs() < 60, "the timeout did not stop the run");
+    let j = json(&o);
+    let runs = j["checks"].as_array().unwrap().iter().find(|c| c["id"] == "runs").unwrap().clone();
+    assert!(runs["message"].as_str().unwrap().contains("still running after 2 s"), "{runs}");
+    // Exits non-zero: reported with its code.
+    let fail = dir.path().join("fail");
+    std::fs::write(&fail, "FROM ubuntu:24.04\nENTRYPOINT [\"/bin/false\"]\n").unwrap();
+    let j = json(&run(&["check", "03", "--file", fail.to_str().unwrap(), "--json"]));
+    let runs = j["checks"].as_array().unwrap().iter().find(|c| c["id"] == "runs").unwrap().clone();
+    assert!(runs["message"].as_str().unwrap().contains("exited with code 1"), "{runs}");
+    assert_eq!(labelled(), before, "containers or images leaked");
+}
+
+#[test]
+fn sandbox_has_no_network_no_caps_and_a_read_only_root() {
+    let Some(_engine) = engine_or_skip("sandbox") else { return };
+    // The image reports on its own confinement; the run check shows us its output.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("Dockerfile");
+    // One line, so the `runs` message (which shows the last line of output) carries every fact.
+    let script = "touch /x 2>/dev/null && r=rw || r=ro; \
+                  echo caps=$(awk '/CapEff/ {print $2}' /proc/self/status) net=$(ls /sys/class/net | tr '\\n' ,) \
+                  rootfs=$r nnp=$(grep NoNewPrivs /proc/self/status | tr -dc 0-9)";
+    std::fs::write(
+        &f,
+        format!("FROM ubuntu:24.04\nENTRYPOINT [\"/bin/sh\", \"-c\", {}]\n", serde_json::to_string(script).unwrap()),
+    )
+    .unwrap();
+    let j = json(&run(&["check", "03", "--file", f.to_str().unwrap(), "--json"]));
+    let runs = j["checks"].as_array().unwrap().iter().find(|c| c["id"] == "runs").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for fact in ["caps=0000000000000000", "net=lo,", "rootfs=ro", "nnp=1"] {
+        assert!(runs.contains(fact), "{fact} missing from: {runs}");
+    }
+}
+
+#[test]
+fn no_engine_is_exit_3_within_seconds_and_static_findings_come_first() {
+    let started = std::time::Instant::now();
+    let o = bin().args(["check", "03"]).env("DOCKER_HOST", "unix:///nonexistent/docker.sock").output().unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(started.elapsed().as_secs() < 10);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(out.contains("Findings"), "static findings first: {out}");
+    assert!(err.contains("no Docker engine answered") && err.contains("/nonexistent/docker.sock"), "{err}");
+    let o = bin().args(["check", "03"]).env("DOCKER_HOST", "tcp://127.0.0.1:1").output().unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(started.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn ctrl_c_during_a_run_removes_the_container_and_exits_130() {
+    let Some(_engine) = engine_or_skip("ctrl_c") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let hang = dir.path().join("Dockerfile");
+    std::fs::write(&hang, "FROM ubuntu:24.04\nLABEL purpose=ctrl-c-test\nENTRYPOINT [\"/bin/sleep\", \"300\"]\n")
+        .unwrap();
+    let before = labelled();
+    let child = bin()
+        .args(["check", "03", "--file", hang.to_str().unwrap(), "--json"])
+        .env("WORKBOOK_RUN_TIMEOUT", "120")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the run container exists, then interrupt as a terminal would.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let o = docker(&["ps", "-q", "--filter", "label=org.workbook.kind=run"]);
+        if !String::from_utf8_lossy(&o.stdout).trim().is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the run container never appeared");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(labelled(), before, "Ctrl-C left containers or images behind");
+    let o = docker(&[
+        "images",
+        "-q",
+        "--filter",
+        "label=org.workbook.managed=true",
+        "--filter",
+        "label=purpose=ctrl-c-test",
+    ]);
+    assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty(), "the ephemeral --file image survived Ctrl-C");
+}
