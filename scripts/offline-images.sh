@@ -17,7 +17,7 @@ have() { docker image inspect "$1" >/dev/null 2>&1; }
 need=()
 for img in ubuntu:24.04 ubuntu:latest gcr.io/distroless/static-debian12:latest \
            gcr.io/distroless/static-debian12:nonroot gcr.io/distroless/static-debian12:debug \
-           gcr.io/distroless/python3-debian12:latest; do
+           gcr.io/distroless/python3-debian12:latest gcr.io/distroless/python3-debian12:nonroot; do
   if [ $force = 1 ] || ! have "$img"; then need+=("$img"); fi
 done
 if [ ${#need[@]} = 0 ]; then echo "offline images: all present"; exit 0; fi
@@ -27,12 +27,13 @@ command -v debootstrap >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=nonin
 
 mkdir -p "$cache"
 root=$cache/rootfs
-if [ ! -f "$cache/rootfs.ok" ]; then
+rootfs_version=2   # bump when the package list below changes
+if [ "$(cat "$cache/rootfs.ok" 2>/dev/null)" != "$rootfs_version" ]; then
   rm -rf "$root"
   echo "offline images: debootstrap --variant=minbase $suite (about 30 s)"
-  debootstrap --variant=minbase --include=busybox-static,ca-certificates,tzdata,python3-minimal \
+  debootstrap --variant=minbase --include=busybox-static,ca-certificates,tzdata,python3-minimal,libpython3.11-stdlib \
     "$suite" "$root" >"$cache/debootstrap.log" 2>&1 || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
-  touch "$cache/rootfs.ok"
+  echo "$rootfs_version" >"$cache/rootfs.ok"
 fi
 
 # --- ubuntu:24.04 stand-in: a Debian minbase system without the extras we pulled in for the others. ---
@@ -95,24 +96,33 @@ fi
 
 # --- distroless python3: the static files plus python3-minimal and the C libraries it needs, no shell. ---
 py=$cache/python
-if want gcr.io/distroless/python3-debian12:latest; then
+if want gcr.io/distroless/python3-debian12:latest || want gcr.io/distroless/python3-debian12:nonroot; then
 rm -rf "$py"; cp -a "$static" "$py"
-( cd "$root" && for f in usr/bin/python3 usr/bin/python3.11; do echo "$f"; done
-  find usr/lib/python3.11 -type f -not -path '*/__pycache__/*'
-  for so in $(ldd usr/bin/python3.11 | awk '/=>/ {print $3} /ld-linux/ {print $1}'); do
-    echo "${so#/}"; readlink -f "$so" | sed 's,^/,,'; done
-  echo lib64/ld-linux-x86-64.so.2; echo usr/lib64/ld-linux-x86-64.so.2
-) 2>/dev/null | sort -u | while read -r f; do
-  [ -e "$root/$f" ] || [ -L "$root/$f" ] || continue
-  mkdir -p "$py/$(dirname "$f")"; cp -a "$root/$f" "$py/$f"
+# merged-/usr first: /bin, /lib, /lib64 are links into /usr, as on Debian, so the loader path resolves.
+for l in bin sbin lib lib64; do [ -L "$root/$l" ] && cp -a "$root/$l" "$py/$l"; done
+# Resolve everything inside the rootfs (chroot), never against the host's own /lib.
+files=$( { echo /usr/bin/python3.11
+  (cd "$root" && find usr/lib/python3.11 -type f -not -path '*/__pycache__/*' | sed 's,^,/,')
+  for bin in /usr/bin/python3.11 $(cd "$root" && ls usr/lib/python3.11/lib-dynload/*.so | sed 's,^,/,'); do
+    chroot "$root" ldd "$bin" | awk '/=>/ {print $3} /ld-linux/ {print $1}'; done | sort -u; } )
+for f in $files; do
+  # the name as the loader asks for it (often a link, libz.so.1) and the file it finally is (libz.so.1.2.13)
+  link="$(chroot "$root" readlink -f "$(dirname "$f")")/$(basename "$f")"
+  for rel in "${link#/}" "$(chroot "$root" readlink -f "$f" | sed 's,^/,,')"; do
+    mkdir -p "$py/$(dirname "$rel")"; cp -a "$root/$rel" "$py/$rel"
+  done
 done
-# merged-/usr: keep the same top-level links Debian has, so the loader path resolves.
-for l in lib lib64 bin sbin; do [ -L "$root/$l" ] && [ ! -e "$py/$l" ] && cp -a "$root/$l" "$py/$l"; done
+[ -d "$root/usr/lib64" ] && cp -a "$root/usr/lib64" "$py/usr/"   # holds the loader link /lib64/ld-linux-x86-64.so.2
+ln -sf python3.11 "$py/usr/bin/python3"
 rm -f "$py/bin/sh" "$py/usr/bin/sh" 2>/dev/null || true
-tar -C "$py" -c . | docker import "${static_env[@]}" --change 'USER 0' --change 'WORKDIR /' \
+want gcr.io/distroless/python3-debian12:latest && tar -C "$py" -c . | docker import "${static_env[@]}" --change 'USER 0' --change 'WORKDIR /' \
   --change 'ENTRYPOINT ["/usr/bin/python3.11"]' \
   --change "LABEL $label=gcr.io/distroless/python3-debian12:latest" - gcr.io/distroless/python3-debian12:latest >/dev/null
 fi
-docker tag gcr.io/distroless/python3-debian12:latest gcr.io/distroless/python3-debian12:nonroot
+if want gcr.io/distroless/python3-debian12:nonroot; then
+  tar -C "$py" -c . | docker import "${static_env[@]}" --change 'USER 65532' --change 'WORKDIR /home/nonroot' \
+    --change 'ENTRYPOINT ["/usr/bin/python3.11"]' \
+    --change "LABEL $label=gcr.io/distroless/python3-debian12:nonroot" - gcr.io/distroless/python3-debian12:nonroot >/dev/null
+fi
 echo "offline images: done"
 docker images --filter "label=$label" --format '  {{.Repository}}:{{.Tag}}  {{.Size}}'

@@ -67,6 +67,11 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Authors: build every starter (must fail as intended) and every solution (must pass).
+    Verify {
+        /// Only this exercise.
+        id: Option<String>,
+    },
     /// Check this machine: engine, API version, builder, disk use, base images.
     Doctor,
     /// Remove every container and image workbook created (they carry the label org.workbook.managed=true).

@@ -33,6 +33,17 @@ pub struct Spec {
     #[serde(default)]
     pub hints: Vec<String>,
     pub checks: Checks,
+    /// What `workbook verify` expects of the starter.
+    #[serde(default)]
+    pub verify: Verify,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verify {
+    /// Checks the starter must fail: proves the exercise's checks can fail, and fail for the intended reason.
+    #[serde(default)]
+    pub starter_fails: Vec<String>,
 }
 
 /// Each field is one check; absent means "not checked in this exercise".
@@ -58,6 +69,28 @@ pub struct Checks {
     /// Paths that must exist in the final image (e.g. CA certificates).
     #[serde(default)]
     pub files: Vec<String>,
+    /// Stages that must exist under these names.
+    #[serde(default)]
+    pub stage_names: Vec<String>,
+    /// The image's HEALTHCHECK must pass while the app runs with these arguments.
+    pub healthcheck: Option<Healthcheck>,
+    /// Other targets (`--target NAME`) that must build, and whether each must have a shell.
+    #[serde(default)]
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Healthcheck {
+    #[serde(default)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    pub target: String,
+    pub shell: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

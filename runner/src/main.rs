@@ -22,6 +22,7 @@ mod sandbox;
 mod shell;
 mod state;
 mod verdict;
+mod verify;
 
 use clap::Parser;
 
@@ -39,6 +40,7 @@ fn main() {
         Cmd::Inspect { image, deep, json } => inspect::run(&image, deep, json),
         Cmd::Clean => inspect::clean(),
         Cmd::Doctor => doctor::run(),
+        Cmd::Verify { id } => verify::run(id.as_deref()),
         Cmd::Hint { id } => learn::hint(&id),
         Cmd::Solution { id, force } => learn::solution(&id, force),
         Cmd::Reset { id, yes } => learn::reset(&id, yes),

@@ -150,3 +150,100 @@ impl Outcome {
         }
     }
 }
+
+/// Runs the app (e.g. `serve`) and the image's own HEALTHCHECK against it, the way the engine would, but with
+/// exec from outside so the verdict does not wait for the health interval. `Ok` holds what the check printed.
+pub async fn healthcheck(
+    engine: &Engine,
+    image: &str,
+    args: &[String],
+    exercise: Option<&str>,
+    l: &Limits,
+) -> Result<std::result::Result<String, String>> {
+    let inspect = engine.docker.inspect_image(image).await?;
+    let test = inspect.config.and_then(|c| c.healthcheck).and_then(|h| h.test).unwrap_or_default();
+    let cmd: Vec<String> = match test.first().map(String::as_str) {
+        None | Some("NONE") => return Ok(Err("the image has no HEALTHCHECK; add one in exec form".into())),
+        Some("CMD-SHELL") => {
+            vec!["/bin/sh".into(), "-c".into(), test.get(1).cloned().unwrap_or_default()]
+        }
+        Some("CMD") => test[1..].to_vec(),
+        Some(_) => test.clone(),
+    };
+    let shell_form = test.first().map(String::as_str) == Some("CMD-SHELL");
+    let body = ContainerCreateBody {
+        image: Some(image.to_string()),
+        cmd: if args.is_empty() { None } else { Some(args.to_vec()) },
+        labels: Some(engine::labels("healthcheck", exercise)),
+        host_config: Some(host_config(l)),
+        ..Default::default()
+    };
+    let docker = &engine.docker;
+    let id = match docker.create_container(None, body).await {
+        Ok(r) => r.id,
+        Err(e) => return Ok(Err(format!("the container could not be created: {}", short_error(&e)))),
+    };
+    engine::register(&id);
+    let result = async {
+        if let Err(e) = docker.start_container(&id, None).await {
+            return Ok(Err(format!("the app did not start: {}", short_error(&e))));
+        }
+        // The server needs a moment to listen; try a few times, as the engine's retries would.
+        let mut last = String::new();
+        for _ in 0..10 {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            match exec(engine, &id, &cmd).await {
+                Ok((0, out)) => return Ok(Ok(out.trim().chars().take(120).collect())),
+                Ok((code, out)) => last = format!("exit {code}: {}", out.trim().chars().take(200).collect::<String>()),
+                Err(e) => {
+                    last = e;
+                    break;
+                }
+            }
+        }
+        let why = if shell_form {
+            format!("the HEALTHCHECK uses the shell form (CMD-SHELL), but the image has no /bin/sh ({last}); use exec form: HEALTHCHECK CMD [\"/app\", \"healthcheck\"]")
+        } else {
+            format!("the HEALTHCHECK {} failed: {last}", serde_json::to_string(&cmd).unwrap_or_default())
+        };
+        Ok(Err(why))
+    }
+    .await;
+    engine::remove_container(docker, &id).await;
+    result
+}
+
+/// Runs a command in a running container; `Err` when it cannot even start (no such file).
+async fn exec(engine: &Engine, id: &str, cmd: &[String]) -> std::result::Result<(i64, String), String> {
+    use bollard::exec::{CreateExecOptions, StartExecResults};
+    let docker = &engine.docker;
+    let opts = CreateExecOptions::<String> {
+        cmd: Some(cmd.to_vec()),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        ..Default::default()
+    };
+    let created = docker.create_exec(id, opts).await.map_err(|e| short_error(&e))?;
+    let mut out = Vec::new();
+    match docker.start_exec(&created.id, None).await.map_err(|e| short_error(&e))? {
+        StartExecResults::Attached { mut output, .. } => {
+            while let Some(Ok(chunk)) = output.next().await {
+                if out.len() < 4096 {
+                    out.extend_from_slice(&chunk.into_bytes());
+                }
+            }
+        }
+        StartExecResults::Detached => {}
+    }
+    let code = docker.inspect_exec(&created.id).await.map_err(|e| short_error(&e))?.exit_code.unwrap_or(-1);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    // The engine reports "exec: no such file" as output with code 126/127 on Docker, as an error on Podman.
+    if code == 126 || code == 127 {
+        return Err(if text.trim().is_empty() {
+            format!("cannot run {}", cmd.first().map(String::as_str).unwrap_or(""))
+        } else {
+            text.trim().to_string()
+        });
+    }
+    Ok((code, text))
+}

@@ -19,12 +19,13 @@ pub enum Status {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
-    pub id: &'static str,
+    pub id: String,
     pub status: Status,
     pub message: String,
 }
 
-fn v(id: &'static str, ok: bool, pass: String, fail: String) -> Verdict {
+fn v(id: impl Into<String>, ok: bool, pass: String, fail: String) -> Verdict {
+    let id = id.into();
     if ok {
         Verdict { id, status: Status::Pass, message: pass }
     } else {
@@ -32,8 +33,8 @@ fn v(id: &'static str, ok: bool, pass: String, fail: String) -> Verdict {
     }
 }
 
-fn skip(id: &'static str, why: &str) -> Verdict {
-    Verdict { id, status: Status::Skip, message: why.to_string() }
+pub fn skip(id: impl Into<String>, why: &str) -> Verdict {
+    Verdict { id: id.into(), status: Status::Skip, message: why.to_string() }
 }
 
 /// Whether `base` (as the final stage's root names it) matches an allowed entry: `scratch`, a repository (any tag),
@@ -72,8 +73,9 @@ pub fn static_verdicts(checks: &Checks, a: Option<&Analysis>, findings: &[Findin
     }
     let Some(a) = a else {
         // Not a Dockerfile: every other static check is moot.
-        for id in ["stages", "final-base"] {
+        for id in ["stages", "stage-names", "final-base"] {
             if (id == "stages" && (checks.min_stages.is_some() || checks.max_stages.is_some()))
+                || (id == "stage-names" && !checks.stage_names.is_empty())
                 || (id == "final-base" && checks.final_base.is_some())
             {
                 out.push(skip(id, "the Dockerfile does not parse"));
@@ -101,6 +103,19 @@ pub fn static_verdicts(checks: &Checks, a: Option<&Analysis>, findings: &[Findin
             format!("{n} stages; this exercise is about doing it in at most {max} (multi-stage comes in exercise 03)"),
         ));
     }
+    if !checks.stage_names.is_empty() {
+        let missing: Vec<&String> =
+            checks.stage_names.iter().filter(|n| a.stage_named(n, n_stages(a)).is_none()).collect();
+        out.push(v(
+            "stage-names",
+            missing.is_empty(),
+            format!("stages named {}", quote_list(&checks.stage_names).trim_start_matches("one of ")),
+            format!(
+                "no stage named {}; name a stage with `FROM <image> AS <name>`",
+                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
     if let Some(allowed) = &checks.final_base {
         let root = a.root_of(a.final_stage().index);
         let ok = allowed.iter().any(|al| base_allowed(&root.base, &root.base_text, al));
@@ -112,6 +127,10 @@ pub fn static_verdicts(checks: &Checks, a: Option<&Analysis>, findings: &[Findin
         ));
     }
     out
+}
+
+fn n_stages(a: &Analysis) -> usize {
+    a.stages.len()
 }
 
 fn quote_list(items: &[String]) -> String {
@@ -132,6 +151,10 @@ pub struct Measured<'a> {
     pub run: Option<Result<(i64, String), String>>,
     /// Paths from `files` that are missing.
     pub missing_files: Vec<String>,
+    /// The HEALTHCHECK's result while the app served: what it printed, or why it failed.
+    pub healthcheck: Option<std::result::Result<String, String>>,
+    /// Each extra target: the shells in its image, or why it did not build.
+    pub targets: Vec<(String, std::result::Result<Vec<String>, String>)>,
 }
 
 pub fn engine_verdicts(checks: &Checks, m: &Measured<'_>) -> Vec<Verdict> {
@@ -219,6 +242,38 @@ pub fn engine_verdicts(checks: &Checks, m: &Measured<'_>) -> Vec<Verdict> {
             format!("missing from the image: {}", m.missing_files.join(", ")),
         ));
     }
+    if checks.healthcheck.is_some() {
+        out.push(match &m.healthcheck {
+            None => skip("healthcheck", "not run"),
+            Some(Ok(said)) => {
+                v("healthcheck", true, format!("the HEALTHCHECK passed while the app served ({said})"), String::new())
+            }
+            Some(Err(why)) => v("healthcheck", false, String::new(), why.clone()),
+        });
+    }
+    for t in &checks.targets {
+        let id = format!("target-{}", t.target);
+        let got = m.targets.iter().find(|(name, _)| *name == t.target).map(|(_, r)| r);
+        out.push(match got {
+            None => skip(id, "not built"),
+            Some(Err(why)) => v(id, false, String::new(), format!("--target {} did not build: {why}", t.target)),
+            Some(Ok(shells)) => match t.shell {
+                Some(true) => v(
+                    id,
+                    !shells.is_empty(),
+                    format!("--target {} builds and has a shell for debugging: {}", t.target, shells.join(", ")),
+                    format!("--target {} builds but has no shell; base it on a :debug image", t.target),
+                ),
+                Some(false) => v(
+                    id,
+                    shells.is_empty(),
+                    format!("--target {} builds, no shell", t.target),
+                    format!("--target {} has a shell: {}", t.target, shells.join(", ")),
+                ),
+                None => v(id, true, format!("--target {} builds", t.target), String::new()),
+            },
+        });
+    }
     if let Some(run) = &checks.run {
         out.push(match &m.run {
             None => skip("runs", "not run"),
@@ -251,27 +306,31 @@ pub fn engine_verdicts(checks: &Checks, m: &Measured<'_>) -> Vec<Verdict> {
 }
 
 /// The ids of the checks that need an image, for marking them skipped.
-pub fn engine_check_ids(c: &Checks) -> Vec<&'static str> {
-    let mut ids = Vec::new();
+pub fn engine_check_ids(c: &Checks) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
     if c.max_size_mb.is_some() {
-        ids.push("size");
+        ids.push("size".into());
     }
     if c.max_baseline_fraction.is_some() {
-        ids.push("smaller");
+        ids.push("smaller".into());
     }
     match c.shell {
-        Some(true) => ids.push("shell"),
-        Some(false) => ids.push("no-shell"),
+        Some(true) => ids.push("shell".into()),
+        Some(false) => ids.push("no-shell".into()),
         None => {}
     }
     if c.non_root.is_some() {
-        ids.push("non-root");
+        ids.push("non-root".into());
     }
     if !c.files.is_empty() {
-        ids.push("files");
+        ids.push("files".into());
     }
+    if c.healthcheck.is_some() {
+        ids.push("healthcheck".into());
+    }
+    ids.extend(c.targets.iter().map(|t| format!("target-{}", t.target)));
     if c.run.is_some() {
-        ids.push("runs");
+        ids.push("runs".into());
     }
     ids
 }
@@ -352,15 +411,35 @@ mod tests {
     fn engine_checks_both_ways() {
         let c = checks();
         let good = facts(4_500_000, &[]);
-        let m =
-            Measured { build: Ok(&good), baseline: None, run: Some(Ok((0, "Hello\n".into()))), missing_files: vec![] };
+        let m = Measured {
+            build: Ok(&good),
+            baseline: None,
+            run: Some(Ok((0, "Hello\n".into()))),
+            missing_files: vec![],
+            healthcheck: None,
+            targets: vec![],
+        };
         assert!(engine_verdicts(&c, &m).iter().all(|v| v.status == Status::Pass));
         let bad = facts(1_280_000_000, &["/bin/sh", "/bin/bash"]);
-        let m = Measured { build: Ok(&bad), baseline: None, run: Some(Ok((1, "boom".into()))), missing_files: vec![] };
+        let m = Measured {
+            build: Ok(&bad),
+            baseline: None,
+            run: Some(Ok((1, "boom".into()))),
+            missing_files: vec![],
+            healthcheck: None,
+            targets: vec![],
+        };
         let vs = engine_verdicts(&c, &m);
         assert_eq!(vs.iter().filter(|v| v.status == Status::Fail).count(), 3, "{vs:?}");
         assert!(vs.iter().any(|v| v.message.contains("/bin/sh, /bin/bash")));
-        let m = Measured { build: Err("RUN failed".into()), baseline: None, run: None, missing_files: vec![] };
+        let m = Measured {
+            build: Err("RUN failed".into()),
+            baseline: None,
+            run: None,
+            missing_files: vec![],
+            healthcheck: None,
+            targets: vec![],
+        };
         let vs = engine_verdicts(&c, &m);
         assert_eq!(vs[0].status, Status::Fail);
         assert!(vs[1..].iter().all(|v| v.status == Status::Skip));
@@ -370,12 +449,24 @@ mod tests {
     fn baseline_fraction() {
         let c = Checks { max_baseline_fraction: Some(0.5), ..Default::default() };
         let f = facts(700_000_000, &[]);
-        let m =
-            Measured { build: Ok(&f), baseline: Some(("01".into(), 1_000_000_000)), run: None, missing_files: vec![] };
+        let m = Measured {
+            build: Ok(&f),
+            baseline: Some(("01".into(), 1_000_000_000)),
+            run: None,
+            missing_files: vec![],
+            healthcheck: None,
+            targets: vec![],
+        };
         assert_eq!(engine_verdicts(&c, &m)[1].status, Status::Fail);
         let f = facts(300_000_000, &[]);
-        let m =
-            Measured { build: Ok(&f), baseline: Some(("01".into(), 1_000_000_000)), run: None, missing_files: vec![] };
+        let m = Measured {
+            build: Ok(&f),
+            baseline: Some(("01".into(), 1_000_000_000)),
+            run: None,
+            missing_files: vec![],
+            healthcheck: None,
+            targets: vec![],
+        };
         assert_eq!(engine_verdicts(&c, &m)[1].status, Status::Pass);
     }
 

@@ -229,3 +229,18 @@ fn ctrl_c_during_a_run_removes_the_container_and_exits_130() {
     ]);
     assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty(), "the ephemeral --file image survived Ctrl-C");
 }
+
+/// The exercises prove their checks: every starter fails on exactly its intended checks, every solution passes.
+#[test]
+fn verify_every_exercise_for_real() {
+    let Some(_engine) = engine_or_skip("verify") else { return };
+    let before = labelled();
+    let o = run(&["verify"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    for ex in ["01", "02", "03", "04", "05", "06"] {
+        assert!(t.contains(&format!("✓  {ex} starter   fails as intended")), "{ex} starter: {t}");
+        assert!(t.contains(&format!("✓  {ex} solution  passes")), "{ex} solution: {t}");
+    }
+    assert_eq!(labelled(), before, "verify left containers or images behind");
+}
