@@ -72,6 +72,23 @@ pub enum Cmd {
         /// Only this exercise.
         id: Option<String>,
     },
+    /// Build the book into target/book (and serve it on 127.0.0.1 with --serve).
+    Book {
+        /// Serve it and rebuild when book/ or exercises/ change.
+        #[arg(long)]
+        serve: bool,
+        /// Open it in a browser.
+        #[arg(long)]
+        open: bool,
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+    },
+    /// mdBook's preprocessor protocol (book.toml runs this; you do not need to).
+    #[command(hide = true)]
+    MdbookPreprocessor {
+        #[command(subcommand)]
+        command: Option<PreCmd>,
+    },
     /// Check this machine: engine, API version, builder, disk use, base images.
     Doctor,
     /// Remove every container and image workbook created (they carry the label org.workbook.managed=true).
@@ -95,6 +112,12 @@ pub enum Cmd {
     Init { dir: PathBuf },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Subcommand)]
+pub enum PreCmd {
+    /// Answers whether a renderer is supported (all are).
+    Supports { renderer: String },
 }
 
 pub fn completions(shell: clap_complete::Shell) {

@@ -2,6 +2,7 @@
 //! Dockerfile → `dockerfile` (parse) → `rules` (findings) → `engine` (build) → `facts` (image facts) →
 //! `verdict` (verdicts) → `report`. `check` strings them together for one exercise.
 
+mod book;
 mod build;
 mod check;
 mod cli;
@@ -40,6 +41,10 @@ fn main() {
         Cmd::Inspect { image, deep, json } => inspect::run(&image, deep, json),
         Cmd::Clean => inspect::clean(),
         Cmd::Doctor => doctor::run(),
+        Cmd::Book { serve, open, port } => book::run(serve, open, port),
+        Cmd::MdbookPreprocessor { command } => book::preprocessor_main(command.as_ref().map(|c| match c {
+            cli::PreCmd::Supports { renderer } => renderer.as_str(),
+        })),
         Cmd::Verify { id } => verify::run(id.as_deref()),
         Cmd::Hint { id } => learn::hint(&id),
         Cmd::Solution { id, force } => learn::solution(&id, force),
