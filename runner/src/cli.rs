@@ -91,6 +91,15 @@ pub enum Cmd {
     },
     /// Check this machine: engine, API version, builder, disk use, base images.
     Doctor,
+    /// Compare images side by side (exercise ids or image references), and show what the biggest has that the
+    /// smallest does not.
+    #[command(after_help = exit::HELP)]
+    Compare {
+        #[arg(required = true, num_args = 2..)]
+        items: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove every container and image workbook created (they carry the label org.workbook.managed=true).
     Clean,
     /// Show the next hint for an exercise (one more each time).

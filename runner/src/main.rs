@@ -6,6 +6,7 @@ mod book;
 mod build;
 mod check;
 mod cli;
+mod compare;
 mod context;
 mod dockerfile;
 mod doctor;
@@ -40,6 +41,7 @@ fn main() {
         Cmd::List { json } => list::run(json),
         Cmd::Inspect { image, deep, json } => inspect::run(&image, deep, json),
         Cmd::Clean => inspect::clean(),
+        Cmd::Compare { items, json } => compare::run(&items, json),
         Cmd::Doctor => doctor::run(),
         Cmd::Book { serve, open, port } => book::run(serve, open, port),
         Cmd::MdbookPreprocessor { command } => book::preprocessor_main(command.as_ref().map(|c| match c {

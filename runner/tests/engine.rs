@@ -244,3 +244,38 @@ fn verify_every_exercise_for_real() {
     }
     assert_eq!(labelled(), before, "verify left containers or images behind");
 }
+
+#[test]
+fn compare_shows_what_multi_stage_left_behind() {
+    let Some(_engine) = engine_or_skip("compare") else { return };
+    let root = repo();
+    for (tag, sol) in [("wbtest/compare-big", "01-single-stage"), ("wbtest/compare-small", "03-multi-stage")] {
+        let o = std::process::Command::new("docker")
+            .args(["build", "-q", "-t", tag, "-f"])
+            .arg(root.join(format!("exercises/solutions/{sol}/Dockerfile")))
+            .arg(root.join("exercises/app"))
+            .env("DOCKER_BUILDKIT", "0")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let before = labelled();
+    let o = run(&["compare", "wbtest/compare-big", "wbtest/compare-small", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let j = json(&o);
+    assert_eq!(j["images"].as_array().unwrap().len(), 2);
+    let left: Vec<String> =
+        j["left_behind"].as_array().unwrap().iter().map(|x| x[0].as_str().unwrap().to_string()).collect();
+    assert!(left.iter().any(|d| d.starts_with("/usr/lib/go")), "the Go toolchain is not named: {left:?}");
+    let human = text(&run(&["compare", "wbtest/compare-big", "wbtest/compare-small"]));
+    assert!(human.contains("█") && human.contains("biggest folders"), "{human}");
+    // An exercise with no image yet is a clear error, not a crash.
+    let o = bin()
+        .args(["compare", "02", "wbtest/compare-small"])
+        .env("WORKBOOK_DIR", tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert_ne!(o.status.code(), Some(0));
+    assert_eq!(labelled(), before);
+    docker(&["rmi", "-f", "wbtest/compare-big", "wbtest/compare-small"]);
+}
