@@ -99,7 +99,7 @@ pub fn run(args: &[String], json: bool) -> Result<i32> {
             let b = folder_sizes(eng, &big).await?;
             let s = folder_sizes(eng, &small).await?;
             left = b.into_iter().filter(|(d, _)| !s.contains_key(d)).collect::<Vec<_>>();
-            left.sort_by(|x, y| y.1.cmp(&x.1));
+            left.sort_by_key(|x| std::cmp::Reverse(x.1));
             left.truncate(8);
         }
         Ok((all, left))
