@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-engine.sh
 bash scripts/offline-images.sh
+command -v tmux >/dev/null 2>&1 || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
 # The book's browser test uses Debian's Chromium (no browser download at test time).
 if ! command -v chromium >/dev/null 2>&1; then
   echo "test: installing Debian's chromium for the browser test"

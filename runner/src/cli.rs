@@ -64,6 +64,9 @@ pub enum Cmd {
         /// Look for shells in every file of every layer (slower, exhaustive).
         #[arg(long)]
         deep: bool,
+        /// Only look for shells: print one path per line; exit 1 if any is found.
+        #[arg(long)]
+        shells: bool,
         #[arg(long)]
         json: bool,
     },
@@ -116,6 +119,29 @@ pub enum Cmd {
         /// Do not ask.
         #[arg(long, short)]
         yes: bool,
+    },
+    /// Re-check an exercise every time you save (n: next, h: hint, l: list, q: quit).
+    Watch {
+        /// Exercise to start with; by default the first one not done yet.
+        id: Option<String>,
+    },
+    /// Interview practice: answer in your own words, compare with the model answer, then a live demo.
+    Interview {
+        /// Print the questions, model answers and key points (a cheat sheet) and exit.
+        #[arg(long)]
+        print: bool,
+        /// With --print: as JSON.
+        #[arg(long, requires = "print")]
+        json: bool,
+        /// Answers (and demo predictions) from a JSON file instead of the keyboard.
+        #[arg(long)]
+        answers: Option<PathBuf>,
+        /// Skip the live demo (it needs the engine).
+        #[arg(long)]
+        no_demo: bool,
+        /// Ask only this many questions (weakest first).
+        #[arg(long)]
+        count: Option<usize>,
     },
     /// Create a new workspace with all the exercises in DIR.
     Init { dir: PathBuf },

@@ -173,12 +173,7 @@ fn count_in_tar(t: &[u8], count: impl Fn(&str) -> usize) -> usize {
 /// Everything `inspect` and `check` report about an image.
 pub async fn gather(engine: &Engine, reference: &str, deep: bool) -> Result<ImageFacts> {
     let docker = &engine.docker;
-    let inspect = docker.inspect_image(reference).await.map_err(|e| match &e {
-        bollard::errors::Error::DockerResponseServerError { status_code: 404, .. } => UserError::bad_input(format!(
-            "no image `{reference}` in the engine; build it first, or check the name with `docker images`"
-        )),
-        _ => UserError::engine(format!("cannot inspect {reference}: {}", short_error(&e))),
-    })?;
+    let inspect = docker.inspect_image(reference).await.map_err(|e| not_found(reference, &e))?;
     let history = docker.image_history(reference).await.unwrap_or_default();
     let mut layers: Vec<Layer> = history
         .iter()
@@ -227,6 +222,31 @@ pub async fn gather(engine: &Engine, reference: &str, deep: bool) -> Result<Imag
     }
     facts.shells.sort();
     Ok(facts)
+}
+
+/// Only the shell scan: what `inspect --shells` answers, without the rest of the facts.
+pub async fn shells(engine: &Engine, reference: &str, deep: bool) -> Result<Vec<String>> {
+    let inspect = engine.docker.inspect_image(reference).await.map_err(|e| not_found(reference, &e))?;
+    let mut found = if deep {
+        shell::deep_scan(engine, reference).await?
+    } else {
+        let env = inspect.config.and_then(|c| c.env).unwrap_or_default();
+        let probe = Probe::create(engine, reference).await?;
+        let found = shell::stat_scan(&probe, &env).await;
+        probe.remove().await;
+        found
+    };
+    found.sort();
+    Ok(found)
+}
+
+fn not_found(reference: &str, e: &bollard::errors::Error) -> anyhow::Error {
+    match e {
+        bollard::errors::Error::DockerResponseServerError { status_code: 404, .. } => UserError::bad_input(format!(
+            "no image `{reference}` in the engine; build it first, or check the name with `docker images`"
+        )),
+        _ => UserError::engine(format!("cannot inspect {reference}: {}", short_error(e))),
+    }
 }
 
 /// `/bin/sh -c #(nop)  CMD ["/app"]` → `CMD ["/app"]`; `/bin/sh -c apt-get …` → `RUN apt-get …`.

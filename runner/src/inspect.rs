@@ -10,9 +10,21 @@ use crate::exit;
 use crate::facts;
 use crate::report::{self, Style};
 
-pub fn run(image: &str, deep: bool, json: bool) -> Result<i32> {
+pub fn run(image: &str, deep: bool, shells_only: bool, json: bool) -> Result<i32> {
     if image.trim().is_empty() || image.contains(char::is_control) {
         return Err(exit::UserError::bad_input("name an image, e.g. `workbook inspect workbook/03-multi-stage`"));
+    }
+    if shells_only {
+        // The shell question alone, for scripts and CI gates: paths on stdout, exit 1 when any shell is found.
+        let shells = engine::with_engine(async |eng| facts::shells(eng, image, deep).await)?;
+        if json {
+            println!("{}", serde_json::to_string(&shells)?);
+        } else {
+            for s in &shells {
+                println!("{s}");
+            }
+        }
+        return Ok(if shells.is_empty() { exit::OK } else { exit::FAILED });
     }
     let f = engine::with_engine(async |eng| facts::gather(eng, image, deep).await)?;
     if json {

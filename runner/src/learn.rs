@@ -11,6 +11,11 @@ use crate::exit::{self, UserError};
 use crate::state::State;
 
 pub fn hint(id: &str) -> Result<i32> {
+    hint_with(id, "run `workbook hint {id}` again")
+}
+
+/// `again` says how to get the next hint where the learner is (`watch` says "press h").
+pub fn hint_with(id: &str, again: &str) -> Result<i32> {
     let ex = exercise::find(id)?;
     let ws = Workspace::find()?;
     let mut st = State::load(&ws);
@@ -26,7 +31,7 @@ pub fn hint(id: &str) -> Result<i32> {
             ex.id
         );
     } else {
-        println!("\nRun `workbook hint {}` again for the next one.", ex.id);
+        println!("\nFor the next one, {}.", again.replace("{id}", &ex.id));
     }
     st.hints.insert(ex.id.clone(), shown);
     st.save();

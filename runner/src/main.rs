@@ -15,6 +15,7 @@ mod exercise;
 mod exit;
 mod facts;
 mod inspect;
+mod interview;
 mod learn;
 mod lint;
 mod list;
@@ -25,6 +26,7 @@ mod shell;
 mod state;
 mod verdict;
 mod verify;
+mod watch;
 
 use clap::Parser;
 
@@ -39,7 +41,7 @@ fn main() {
             check::run(&check::Options { id, file, static_only, deep, json })
         }
         Cmd::List { json } => list::run(json),
-        Cmd::Inspect { image, deep, json } => inspect::run(&image, deep, json),
+        Cmd::Inspect { image, deep, shells, json } => inspect::run(&image, deep, shells, json),
         Cmd::Clean => inspect::clean(),
         Cmd::Compare { items, json } => compare::run(&items, json),
         Cmd::Doctor => doctor::run(),
@@ -52,6 +54,10 @@ fn main() {
         Cmd::Solution { id, force } => learn::solution(&id, force),
         Cmd::Reset { id, yes } => learn::reset(&id, yes),
         Cmd::Init { dir } => learn::init(&dir),
+        Cmd::Watch { id } => watch::run(id.as_deref()),
+        Cmd::Interview { print, json, answers, no_demo, count } => {
+            interview::run(&interview::Options { print, json, answers, no_demo, count })
+        }
         Cmd::Completions { shell } => {
             cli::completions(shell);
             Ok(exit::OK)

@@ -68,8 +68,21 @@ pub fn host_config(l: &Limits) -> HostConfig {
 }
 
 pub async fn run(engine: &Engine, image: &str, args: &[String], exercise: Option<&str>, l: &Limits) -> Result<Outcome> {
+    run_entrypoint(engine, image, &[], args, exercise, l).await
+}
+
+/// `run` with `--entrypoint`: the interview demo's `--entrypoint sh`, to show the real error a shell-less image gives.
+pub async fn run_entrypoint(
+    engine: &Engine,
+    image: &str,
+    entrypoint: &[String],
+    args: &[String],
+    exercise: Option<&str>,
+    l: &Limits,
+) -> Result<Outcome> {
     let body = ContainerCreateBody {
         image: Some(image.to_string()),
+        entrypoint: if entrypoint.is_empty() { None } else { Some(entrypoint.to_vec()) },
         cmd: if args.is_empty() { None } else { Some(args.to_vec()) },
         network_disabled: Some(true),
         labels: Some(engine::labels("run", exercise)),

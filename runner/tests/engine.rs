@@ -279,3 +279,30 @@ fn compare_shows_what_multi_stage_left_behind() {
     assert_eq!(labelled(), before);
     docker(&["rmi", "-f", "wbtest/compare-big", "wbtest/compare-small"]);
 }
+
+#[test]
+fn interview_non_interactive_with_the_live_demo() {
+    let Some(_engine) = engine_or_skip("interview_demo") else { return };
+    let d = tempfile::tempdir().unwrap();
+    let answers = d.path().join("answers.json");
+    std::fs::write(
+        &answers,
+        r#"{"answers": {"what-are-the-issues-you-have": "Images over a gigabyte in size: the toolchain and build tools shipped, scanners found vulnerabilities; we moved to a multi-stage build with a distroless final image."},
+            "predictions": {"single_stage_mb": 50, "shell_in_multi_stage": true}}"#,
+    )
+    .unwrap();
+    let before = labelled();
+    let o = run(&["interview", "--answers", answers.to_str().unwrap()]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("5 of 5 covered"), "{t}");
+    assert!(t.contains("shell works: hello from sh"), "the single-stage image has a shell: {t}");
+    assert!(t.contains("executable file not found"), "the engine's real error for the shell-less image: {t}");
+    assert!(t.contains("0 of 2 predictions right"), "both predictions were wrong: {t}");
+    assert_eq!(labelled(), before, "the demo left containers or images");
+    // bad answers file: one clear line, exit 2
+    std::fs::write(&answers, "{nope").unwrap();
+    let o = run(&["interview", "--answers", answers.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("not a valid answers file"));
+}
