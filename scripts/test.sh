@@ -11,4 +11,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 ||
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 fi
+# A short leak soak (the full one is `bash scripts/soak.sh 50`).
+bash scripts/soak.sh 20
 cargo test --workspace --all-targets

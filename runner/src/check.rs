@@ -33,7 +33,7 @@ pub struct Options {
 }
 
 /// `check --json`. Field names are a contract; `findings` and `baseline` are additions.
-#[derive(Serialize)]
+#[derive(Serialize, Debug)]
 pub struct Outcome {
     pub exercise: String,
     pub passed: bool,
@@ -43,7 +43,7 @@ pub struct Outcome {
     pub baseline: Option<Baseline>,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Debug)]
 pub struct Baseline {
     pub exercise: String,
     pub size_bytes: u64,

@@ -143,6 +143,26 @@ pub enum Cmd {
         #[arg(long)]
         count: Option<usize>,
     },
+    /// Instructors: check every submission in DIR against an exercise, concurrently.
+    #[command(after_help = exit::HELP)]
+    Grade {
+        /// One Dockerfile per student (alice.Dockerfile) or one folder each (alice/Dockerfile).
+        dir: PathBuf,
+        /// The exercise the submissions answer.
+        #[arg(long, short)]
+        exercise: String,
+        /// Submissions checked at once (DOCKER_HOST can point at a bigger remote engine).
+        #[arg(long, default_value_t = 4)]
+        jobs: usize,
+        /// Seconds one submission may take before it is given up (build included).
+        #[arg(long, default_value_t = 900)]
+        timeout: u64,
+        /// Also write JUnit XML here, for CI systems.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Create a new workspace with all the exercises in DIR.
     Init { dir: PathBuf },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).

@@ -27,6 +27,10 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>> {
             "{shown} is a folder; name the Dockerfile inside it ({shown}/Dockerfile)"
         )));
     }
+    if !meta.is_file() {
+        // A FIFO or /dev/zero would block or never end: only regular files are read.
+        return Err(UserError::bad_input(format!("{shown} is not a regular file; name a Dockerfile")));
+    }
     if meta.len() > MAX_BYTES {
         return Err(UserError::bad_input(format!(
             "{shown} is {} MB; a Dockerfile is a few kB, so this is probably not one",

@@ -14,6 +14,7 @@ mod engine;
 mod exercise;
 mod exit;
 mod facts;
+mod grade;
 mod inspect;
 mod interview;
 mod learn;
@@ -55,6 +56,14 @@ fn main() {
         Cmd::Reset { id, yes } => learn::reset(&id, yes),
         Cmd::Init { dir } => learn::init(&dir),
         Cmd::Watch { id } => watch::run(id.as_deref()),
+        Cmd::Grade { dir, exercise, jobs, timeout, junit, json } => grade::run(&grade::Options {
+            dir,
+            exercise,
+            jobs,
+            timeout: std::time::Duration::from_secs(timeout),
+            junit,
+            json,
+        }),
         Cmd::Interview { print, json, answers, no_demo, count } => {
             interview::run(&interview::Options { print, json, answers, no_demo, count })
         }

@@ -306,3 +306,64 @@ fn interview_non_interactive_with_the_live_demo() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("not a valid answers file"));
 }
+
+#[test]
+fn grade_a_class_concurrently_with_junit_and_no_leaks() {
+    let Some(_engine) = engine_or_skip("grade") else { return };
+    let class = tempfile::tempdir().unwrap();
+    let c = class.path();
+    let solution = std::fs::read_to_string(repo().join("exercises/solutions/03-multi-stage/Dockerfile")).unwrap();
+    std::fs::write(c.join("alice.Dockerfile"), &solution).unwrap();
+    std::fs::write(c.join("carol.Dockerfile"), "FORM ubuntu:24.04\n").unwrap();
+    std::fs::write(
+        c.join("dave.Dockerfile"),
+        "FROM ubuntu:24.04 AS b\nRUN [\"/bin/false\"]\nFROM scratch\nCOPY --from=b /x /x\n",
+    )
+    .unwrap();
+    std::fs::write(c.join("erin.Dockerfile"), "FROM ubuntu:24.04\nENTRYPOINT [\"/bin/sleep\", \"300\"]\n").unwrap();
+    std::fs::write(c.join("slow.Dockerfile"), "FROM ubuntu:24.04\nRUN [\"/bin/sleep\", \"60\"]\n").unwrap();
+    std::fs::write(c.join("frank.Dockerfile"), [0u8, 159, 146, 150, 0, 1]).unwrap();
+    std::fs::create_dir(c.join("zoe")).unwrap(); // a folder with no Dockerfile
+    std::fs::create_dir(c.join("grace")).unwrap();
+    std::fs::write(c.join("grace/Dockerfile"), &solution).unwrap();
+    let junit = c.join("junit.xml");
+    let before = labelled();
+    let started = std::time::Instant::now();
+    let o = bin()
+        .args(["grade", c.to_str().unwrap(), "-e", "03", "--jobs", "3", "--timeout", "8", "--json", "--junit"])
+        .arg(&junit)
+        .env("WORKBOOK_RUN_TIMEOUT", "2")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(started.elapsed().as_secs() < 120, "one slow submission held up the class");
+    let rows = json(&o);
+    let result = |who: &str| {
+        rows.as_array().unwrap().iter().find(|r| r["submission"] == who).unwrap()["result"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let message = |who: &str| {
+        rows.as_array().unwrap().iter().find(|r| r["submission"] == who).unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(result("alice"), "pass");
+    assert_eq!(result("grace"), "pass");
+    assert_eq!(result("carol"), "fail");
+    assert_eq!(result("dave"), "fail");
+    assert!(message("dave").contains("line 2"), "{}", message("dave"));
+    assert_eq!(result("erin"), "fail");
+    assert_eq!(result("frank"), "fail");
+    assert_eq!(result("slow"), "error");
+    assert!(message("slow").contains("gave up after 8 s"), "{}", message("slow"));
+    assert_eq!(result("zoe"), "error");
+    assert!(message("zoe").contains("no such file"), "{}", message("zoe"));
+    let x = std::fs::read_to_string(&junit).unwrap();
+    assert!(x.contains("tests=\"8\" failures=\"4\" errors=\"2\""), "{x}");
+    assert_eq!(labelled(), before, "grading left containers or images behind");
+    let o = docker(&["images", "-q", "--filter", "reference=workbook/03-multi-stage:grade*"]);
+    assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty(), "grade images left behind");
+}
