@@ -1,35 +1,7 @@
-//! `workbook`: the runner of the workbook. The data path reads left to right, one module per step:
-//! Dockerfile → `dockerfile` (parse) → `rules` (findings) → `engine` (build) → `facts` (image facts) →
-//! `verdict` (verdicts) → `report`. `check` strings them together for one exercise.
-
-mod book;
-mod build;
-mod check;
-mod cli;
-mod compare;
-mod context;
-mod dockerfile;
-mod doctor;
-mod engine;
-mod exercise;
-mod exit;
-mod facts;
-mod grade;
-mod inspect;
-mod interview;
-mod learn;
-mod lint;
-mod list;
-mod report;
-mod rules;
-mod sandbox;
-mod shell;
-mod state;
-mod verdict;
-mod verify;
-mod watch;
+//! The `workbook` command: parses the command line and maps results to exit codes (see `exit`).
 
 use clap::Parser;
+use workbook::{book, check, cli, compare, doctor, exit, grade, inspect, interview, learn, lint, list, verify, watch};
 
 use cli::{Cli, Cmd};
 

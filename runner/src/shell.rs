@@ -102,8 +102,36 @@ struct LayerSummary {
     files: HashSet<String>,
 }
 
-/// The deep path: export the image, read every layer tar once, apply whiteouts in the manifest's layer order.
+/// overlay2 layer folders, bottom layer first, when the engine keeps them on this machine and we may read them.
+async fn overlay_layers(engine: &Engine, reference: &str) -> Option<Vec<std::path::PathBuf>> {
+    if std::env::var_os("WORKBOOK_DEEP_EXPORT").is_some() {
+        return None; // force the portable path (tests use this to check both paths agree)
+    }
+    let gd = engine.docker.inspect_image(reference).await.ok()?.graph_driver?;
+    if gd.name != "overlay2" {
+        return None;
+    }
+    let data = gd.data;
+    let mut layers: Vec<std::path::PathBuf> =
+        data.get("LowerDir").map(|l| l.split(':').rev().map(std::path::PathBuf::from).collect()).unwrap_or_default();
+    layers.push(std::path::PathBuf::from(data.get("UpperDir")?));
+    layers.iter().all(|d| std::fs::read_dir(d).is_ok()).then_some(layers)
+}
+
+/// The deep path: every file of every layer, whiteouts applied in layer order — from the overlay2 folders when
+/// they are here, else from the exported image.
 pub async fn deep_scan(engine: &Engine, reference: &str) -> Result<Vec<String>> {
+    if let Some(layers) = overlay_layers(engine, reference).await {
+        let r = tokio::task::spawn_blocking(move || scan_overlay_dirs(&layers)).await;
+        if let Ok(Ok(found)) = r {
+            return Ok(found);
+        }
+        // a layer vanished mid-walk (image removed) or could not be read: fall back to the export
+    }
+    export_scan(engine, reference).await
+}
+
+async fn export_scan(engine: &Engine, reference: &str) -> Result<Vec<String>> {
     let stream = engine.docker.export_image(reference).map_err(|e| std::io::Error::other(short_error(&e)));
     let reader = tokio_util::io::StreamReader::new(stream);
     let reference = reference.to_string();
@@ -165,6 +193,46 @@ fn is_shell_name(name: &str) -> bool {
     SHELL_NAMES.contains(&name)
 }
 
+impl LayerSummary {
+    fn symlink(&mut self, path: String, name: &str, target: &str, symlink_targets: &mut HashSet<String>) {
+        if is_shell_name(name) {
+            let resolved = join_link(&path, target);
+            symlink_targets.insert(resolved.clone());
+            self.shells.insert(path, Some(resolved));
+        }
+    }
+
+    /// A regular file. A shell is an executable ELF file; data files that merely share a name (bash-completion,
+    /// lintian overrides) are not. Renamed shells are caught by markers inside the binary.
+    fn file(&mut self, path: String, name: &str, mode: u32, size: u64, r: &mut impl Read) -> std::io::Result<()> {
+        if mode & 0o111 != 0 && size > 4 {
+            let mut magic = [0u8; 4];
+            r.read_exact(&mut magic)?;
+            if &magic == b"\x7fELF" {
+                if is_shell_name(name) {
+                    self.shells.insert(path.clone(), None);
+                } else if size <= MARKER_SCAN_LIMIT {
+                    let mut buf = Vec::with_capacity(size as usize);
+                    r.read_to_end(&mut buf)?;
+                    if CONTENT_MARKERS.iter().any(|m| memchr::memmem::find(&buf, m).is_some()) {
+                        self.shells.insert(path.clone(), None);
+                    }
+                }
+            }
+        }
+        // Remember files that shell-named symlinks point at, so a link to a renamed binary is not called dangling.
+        self.files.insert(path);
+        Ok(())
+    }
+
+    /// Keep only file paths a link could lead to: memory grows with the number of binaries, not with image size.
+    fn finish(mut self, symlink_targets: &HashSet<String>) -> LayerSummary {
+        let shells = &self.shells;
+        self.files.retain(|p| symlink_targets.contains(p) || shells.contains_key(p) || in_binary_dir(p));
+        self
+    }
+}
+
 fn scan_layer(r: impl Read, symlink_targets: &mut HashSet<String>) -> Result<LayerSummary> {
     let mut a = tar::Archive::new(r);
     let mut s = LayerSummary::default();
@@ -173,9 +241,9 @@ fn scan_layer(r: impl Read, symlink_targets: &mut HashSet<String>) -> Result<Lay
         let raw = e.path()?.to_string_lossy().to_string();
         let path = normalize(&raw);
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", &path));
-        let dir = if dir.is_empty() { "/" } else { dir };
+        let (dir, name) = (if dir.is_empty() { "/" } else { dir }.to_string(), name.to_string());
         if name == ".wh..wh..opq" {
-            s.opaque_dirs.push(dir.to_string());
+            s.opaque_dirs.push(dir);
             continue;
         }
         if let Some(gone) = name.strip_prefix(".wh.") {
@@ -184,42 +252,76 @@ fn scan_layer(r: impl Read, symlink_targets: &mut HashSet<String>) -> Result<Lay
         }
         let et = e.header().entry_type();
         if et.is_symlink() {
-            if is_shell_name(name) {
-                let target = e.link_name()?.map(|t| t.to_string_lossy().to_string()).unwrap_or_default();
-                let resolved = join_link(&path, &target);
-                symlink_targets.insert(resolved.clone());
-                s.shells.insert(path, Some(resolved));
-            }
+            let target = e.link_name()?.map(|t| t.to_string_lossy().to_string()).unwrap_or_default();
+            s.symlink(path, &name, &target, symlink_targets);
         } else if et.is_hard_link() {
-            if is_shell_name(name) {
+            if is_shell_name(&name) {
                 s.shells.insert(path, None);
             }
         } else if et.is_file() {
-            // A shell is an executable ELF file; data files that merely share a name (bash-completion, lintian
-            // overrides) are not. Renamed shells are caught by markers inside the binary.
-            let executable = e.header().mode().is_ok_and(|m| m & 0o111 != 0);
-            if executable && e.size() > 4 {
-                let mut magic = [0u8; 4];
-                e.read_exact(&mut magic)?;
-                if &magic == b"\x7fELF" {
-                    if is_shell_name(name) {
-                        s.shells.insert(path.clone(), None);
-                    } else if e.size() <= MARKER_SCAN_LIMIT {
-                        let mut buf = Vec::with_capacity(e.size() as usize);
-                        e.read_to_end(&mut buf)?;
-                        if CONTENT_MARKERS.iter().any(|m| memchr::memmem::find(&buf, m).is_some()) {
-                            s.shells.insert(path.clone(), None);
-                        }
-                    }
-                }
-            }
-            // Remember files that shell-named symlinks point at, so a link to a renamed binary is not called dangling.
-            s.files.insert(path);
+            let (mode, size) = (e.header().mode().unwrap_or(0), e.size());
+            s.file(path, &name, mode, size, &mut e)?;
         }
     }
-    // Keep only file paths a link could lead to: memory grows with the number of binaries, not with image size.
-    s.files.retain(|p| symlink_targets.contains(p) || s.shells.contains_key(p) || in_binary_dir(p));
-    Ok(s)
+    Ok(s.finish(symlink_targets))
+}
+
+/// The deep scan's fast path: overlay2 keeps each layer as a folder on the engine's machine. When they are here and
+/// readable, walking them costs a directory walk instead of the engine writing the whole image out (`docker save`).
+/// Whiteouts are 0/0 character devices; opaque folders carry the `overlay.opaque` xattr.
+pub fn scan_overlay_dirs(layers_bottom_up: &[std::path::PathBuf]) -> Result<Vec<String>> {
+    let mut symlink_targets = HashSet::new();
+    let mut summaries = Vec::new();
+    for root in layers_bottom_up {
+        let mut s = LayerSummary::default();
+        walk_layer(root, root, &mut s, &mut symlink_targets)?;
+        summaries.push(s.finish(&symlink_targets));
+    }
+    Ok(merge(summaries.into_iter()))
+}
+
+fn walk_layer(
+    root: &std::path::Path,
+    dir: &std::path::Path,
+    s: &mut LayerSummary,
+    targets: &mut HashSet<String>,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let p = e.path();
+        let rel = normalize(&p.strip_prefix(root).unwrap_or(&p).to_string_lossy());
+        let name = e.file_name().to_string_lossy().to_string();
+        let m = std::fs::symlink_metadata(&p)?;
+        let ft = m.file_type();
+        if ft.is_dir() {
+            if is_opaque(&p) {
+                s.opaque_dirs.push(rel);
+            }
+            walk_layer(root, &p, s, targets)?;
+        } else if ft.is_char_device() && m.rdev() == 0 {
+            s.whiteouts.push(rel);
+        } else if ft.is_symlink() {
+            let target = std::fs::read_link(&p)?.to_string_lossy().to_string();
+            s.symlink(rel, &name, &target, targets);
+        } else if ft.is_file() {
+            let mut f = std::fs::File::open(&p)?;
+            s.file(rel, &name, m.mode(), m.len(), &mut f)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_opaque(dir: &std::path::Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else { return false };
+    ["trusted.overlay.opaque", "user.overlay.opaque"].iter().any(|attr| {
+        let a = std::ffi::CString::new(*attr).unwrap();
+        let mut v = [0u8; 2];
+        // SAFETY: both strings are NUL-terminated and `v` is a valid buffer of the length passed.
+        let n = unsafe { libc::lgetxattr(c.as_ptr(), a.as_ptr(), v.as_mut_ptr().cast(), v.len()) };
+        n == 1 && v[0] == b'y'
+    })
 }
 
 /// Applies layers bottom to top: whiteouts and opaque folders delete what lower layers had, then the layer's own

@@ -3,12 +3,18 @@
 mod common;
 use common::*;
 
-fn shells(image: &str, deep: bool) -> Vec<String> {
+/// `deep`: 0 = fast stat scan, 1 = deep (overlay2 folders when readable here), 2 = deep through the image export.
+fn shells(image: &str, deep: u8) -> Vec<String> {
     let mut args = vec!["inspect", image, "--json"];
-    if deep {
+    if deep > 0 {
         args.push("--deep");
     }
-    let o = run(&args);
+    let mut c = bin();
+    c.args(&args);
+    if deep == 2 {
+        c.env("WORKBOOK_DEEP_EXPORT", "1");
+    }
+    let o = c.output().unwrap();
     assert!(o.status.success(), "inspect {image}: {}", text(&o));
     json(&o)["shells"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
 }
@@ -51,8 +57,9 @@ fn shell_detection_fast_and_deep_agree_on_every_case() {
             fixture(tag, dockerfile);
         }
         let want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
-        assert_eq!(shells(tag, false), want, "fast scan of {tag}");
-        assert_eq!(shells(tag, true), want, "deep scan of {tag}");
+        assert_eq!(shells(tag, 0), want, "fast scan of {tag}");
+        assert_eq!(shells(tag, 1), want, "deep scan of {tag}");
+        assert_eq!(shells(tag, 2), want, "deep scan (export) of {tag}");
     }
     for (tag, dockerfile, _) in cases {
         if !dockerfile.is_empty() {
