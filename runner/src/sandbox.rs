@@ -80,24 +80,43 @@ pub async fn run_entrypoint(
     exercise: Option<&str>,
     l: &Limits,
 ) -> Result<Outcome> {
+    let docker = &engine.docker;
+    let id = match create_untrusted(engine, image, entrypoint, args, "run", exercise, l).await {
+        Ok(id) => id,
+        Err(why) => return Ok(Outcome::DidNotStart(why)),
+    };
+    let result = run_created(engine, &id, l).await;
+    engine::remove_container(docker, &id).await;
+    result
+}
+
+/// Every container that runs learner code is made here, so all of them get the same confinement and labels, and
+/// are registered for removal on Ctrl-C. `Err` is the engine's refusal, said for the learner.
+async fn create_untrusted(
+    engine: &Engine,
+    image: &str,
+    entrypoint: &[String],
+    args: &[String],
+    kind: &str,
+    exercise: Option<&str>,
+    l: &Limits,
+) -> std::result::Result<String, String> {
     let body = ContainerCreateBody {
         image: Some(image.to_string()),
         entrypoint: if entrypoint.is_empty() { None } else { Some(entrypoint.to_vec()) },
         cmd: if args.is_empty() { None } else { Some(args.to_vec()) },
         network_disabled: Some(true),
-        labels: Some(engine::labels("run", exercise)),
+        labels: Some(engine::labels(kind, exercise)),
         host_config: Some(host_config(l)),
         ..Default::default()
     };
-    let docker = &engine.docker;
-    let id = match docker.create_container(None, body).await {
-        Ok(r) => r.id,
-        Err(e) => return Ok(Outcome::DidNotStart(format!("the container could not be created: {}", short_error(&e)))),
-    };
-    engine::register(&id);
-    let result = run_created(engine, &id, l).await;
-    engine::remove_container(docker, &id).await;
-    result
+    match engine.docker.create_container(None, body).await {
+        Ok(r) => {
+            engine::register(&r.id);
+            Ok(r.id)
+        }
+        Err(e) => Err(format!("the container could not be created: {}", short_error(&e))),
+    }
 }
 
 async fn run_created(engine: &Engine, id: &str, l: &Limits) -> Result<Outcome> {
@@ -184,19 +203,11 @@ pub async fn healthcheck(
         Some(_) => test.clone(),
     };
     let shell_form = test.first().map(String::as_str) == Some("CMD-SHELL");
-    let body = ContainerCreateBody {
-        image: Some(image.to_string()),
-        cmd: if args.is_empty() { None } else { Some(args.to_vec()) },
-        labels: Some(engine::labels("healthcheck", exercise)),
-        host_config: Some(host_config(l)),
-        ..Default::default()
-    };
     let docker = &engine.docker;
-    let id = match docker.create_container(None, body).await {
-        Ok(r) => r.id,
-        Err(e) => return Ok(Err(format!("the container could not be created: {}", short_error(&e)))),
+    let id = match create_untrusted(engine, image, &[], args, "healthcheck", exercise, l).await {
+        Ok(id) => id,
+        Err(why) => return Ok(Err(why)),
     };
-    engine::register(&id);
     let result = async {
         if let Err(e) = docker.start_container(&id, None).await {
             return Ok(Err(format!("the app did not start: {}", short_error(&e))));

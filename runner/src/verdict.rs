@@ -445,29 +445,25 @@ mod tests {
         assert!(vs[1..].iter().all(|v| v.status == Status::Skip));
     }
 
+    fn measured(f: &ImageFacts, baseline: Option<u64>) -> Measured<'_> {
+        Measured {
+            build: Ok(f),
+            baseline: baseline.map(|b| ("01".into(), b)),
+            run: None,
+            missing_files: vec![],
+            healthcheck: None,
+            targets: vec![],
+        }
+    }
+
     #[test]
     fn baseline_fraction() {
         let c = Checks { max_baseline_fraction: Some(0.5), ..Default::default() };
         let f = facts(700_000_000, &[]);
-        let m = Measured {
-            build: Ok(&f),
-            baseline: Some(("01".into(), 1_000_000_000)),
-            run: None,
-            missing_files: vec![],
-            healthcheck: None,
-            targets: vec![],
-        };
-        assert_eq!(engine_verdicts(&c, &m)[1].status, Status::Fail);
+        assert_eq!(engine_verdicts(&c, &measured(&f, Some(1_000_000_000)))[1].status, Status::Fail);
         let f = facts(300_000_000, &[]);
-        let m = Measured {
-            build: Ok(&f),
-            baseline: Some(("01".into(), 1_000_000_000)),
-            run: None,
-            missing_files: vec![],
-            healthcheck: None,
-            targets: vec![],
-        };
-        assert_eq!(engine_verdicts(&c, &m)[1].status, Status::Pass);
+        assert_eq!(engine_verdicts(&c, &measured(&f, Some(1_000_000_000)))[1].status, Status::Pass);
+        assert_eq!(engine_verdicts(&c, &measured(&f, None))[1].status, Status::Skip);
     }
 
     #[test]
