@@ -26,6 +26,7 @@ pub enum Format {
 
 #[derive(Subcommand)]
 pub enum Cmd {
+    #[command(display_order = 10)]
     /// Lint Dockerfiles with stage-aware rules (no engine needed).
     #[command(after_help = exit::HELP)]
     Lint {
@@ -35,6 +36,7 @@ pub enum Cmd {
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
+    #[command(display_order = 2)]
     /// Check an exercise: lint, build, measure, look for shells, run.
     #[command(after_help = exit::HELP)]
     Check {
@@ -52,11 +54,13 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    #[command(display_order = 1)]
     /// List the exercises and your progress.
     List {
         #[arg(long)]
         json: bool,
     },
+    #[command(display_order = 11)]
     /// Show what an image holds: size, layers, shells, user, packages.
     #[command(after_help = exit::HELP)]
     Inspect {
@@ -70,11 +74,13 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    #[command(display_order = 16)]
     /// Authors: build every starter (must fail as intended) and every solution (must pass).
     Verify {
         /// Only this exercise.
         id: Option<String>,
     },
+    #[command(display_order = 8)]
     /// Build the book into target/book (and serve it on 127.0.0.1 with --serve).
     Book {
         /// Serve it and rebuild when book/ or exercises/ change.
@@ -86,14 +92,17 @@ pub enum Cmd {
         #[arg(long, default_value_t = 3000)]
         port: u16,
     },
+    #[command(display_order = 18)]
     /// mdBook's preprocessor protocol (book.toml runs this; you do not need to).
     #[command(hide = true)]
     MdbookPreprocessor {
         #[command(subcommand)]
         command: Option<PreCmd>,
     },
+    #[command(display_order = 13)]
     /// Check this machine: engine, API version, builder, disk use, base images.
     Doctor,
+    #[command(display_order = 12)]
     /// Compare images side by side (exercise ids or image references), and show what the biggest has that the
     /// smallest does not.
     #[command(after_help = exit::HELP)]
@@ -103,16 +112,20 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    #[command(display_order = 14)]
     /// Remove every container and image workbook created (they carry the label org.workbook.managed=true).
     Clean,
+    #[command(display_order = 4)]
     /// Show the next hint for an exercise (one more each time).
     Hint { id: String },
+    #[command(display_order = 5)]
     /// Show the reference solution (after the exercise passes, or with --force).
     Solution {
         id: String,
         #[arg(long)]
         force: bool,
     },
+    #[command(display_order = 6)]
     /// Put the starter Dockerfile back (asks first; keeps your version as a .bak file).
     Reset {
         id: String,
@@ -120,11 +133,13 @@ pub enum Cmd {
         #[arg(long, short)]
         yes: bool,
     },
+    #[command(display_order = 3)]
     /// Re-check an exercise every time you save (n: next, h: hint, l: list, q: quit).
     Watch {
         /// Exercise to start with; by default the first one not done yet.
         id: Option<String>,
     },
+    #[command(display_order = 9)]
     /// Interview practice: answer in your own words, compare with the model answer, then a live demo.
     Interview {
         /// Print the questions, model answers and key points (a cheat sheet) and exit.
@@ -143,6 +158,7 @@ pub enum Cmd {
         #[arg(long)]
         count: Option<usize>,
     },
+    #[command(display_order = 15)]
     /// Instructors: check every submission in DIR against an exercise, concurrently.
     #[command(after_help = exit::HELP)]
     Grade {
@@ -163,8 +179,10 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    #[command(display_order = 7)]
     /// Create a new workspace with all the exercises in DIR.
     Init { dir: PathBuf },
+    #[command(display_order = 17)]
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions { shell: clap_complete::Shell },
 }

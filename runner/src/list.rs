@@ -36,6 +36,7 @@ pub fn run(json: bool) -> Result<i32> {
     }
     let st = Style::detect();
     let next = rows.iter().position(|r| r.status != "done");
+    let w = rows.iter().map(|r| r.slug.len()).max().unwrap_or(10);
     for (i, r) in rows.iter().enumerate() {
         let mark = if Some(i) == next { "→" } else { " " };
         let status = match r.status {
@@ -44,7 +45,7 @@ pub fn run(json: bool) -> Result<i32> {
             _ => st.dim("pending"),
         };
         let size = r.size_bytes.map(human_size).unwrap_or_default();
-        println!("{mark} {}  {:<13} {status}  {:<9} {}", r.id, r.slug, size, r.title);
+        println!("{mark} {}  {:<w$}  {status}  {:<9} {}", r.id, r.slug, size, r.title);
     }
     match next {
         Some(i) => println!("\nNext: workbook check {}", rows[i].id),
