@@ -374,3 +374,18 @@ fn grade_a_class_concurrently_with_junit_and_no_leaks() {
     let o = docker(&["images", "-q", "--filter", "reference=workbook/03-multi-stage:grade*"]);
     assert!(String::from_utf8_lossy(&o.stdout).trim().is_empty(), "grade images left behind");
 }
+
+#[test]
+fn doctor_reports_the_engine_and_every_base_image() {
+    let Some(_engine) = engine_or_skip("doctor") else { return };
+    let o = run(&["doctor"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains("api       1.") && t.contains("builder"), "{t}");
+    for img in
+        ["ubuntu:24.04", "gcr.io/distroless/static-debian12:nonroot", "gcr.io/distroless/python3-debian12:nonroot"]
+    {
+        assert!(t.contains(img), "{img} missing from: {t}");
+    }
+    assert!(t.contains("present"), "{t}");
+}
