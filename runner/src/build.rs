@@ -86,13 +86,12 @@ impl Progress {
         }
         Progress { bar, title: title.to_string(), started: Instant::now() }
     }
-    fn step(&self, n: usize, total_line: &str) {
-        let shown: String = total_line.chars().take(70).collect();
+    fn step(&self, line: &str) {
+        let shown: String = line.chars().take(70).collect();
         match &self.bar {
             Some(b) => b.set_message(shown),
             None => eprintln!("  [{}] {shown}  ({:.0}s)", self.title, self.started.elapsed().as_secs_f64()),
         }
-        let _ = n;
     }
     fn finish(&self) {
         if let Some(b) = &self.bar {
@@ -126,11 +125,10 @@ pub async fn build(engine: &Engine, req: Request<'_>) -> Result<std::result::Res
             Ok(info) => {
                 if let Some(s) = info.stream.as_deref() {
                     for line in s.lines().filter(|l| !l.trim().is_empty()) {
-                        if let Some((n, text)) = parse_step(line) {
-                            progress.step(n, line.trim());
+                        if let Some((n, _)) = parse_step(line) {
+                            progress.step(line.trim());
                             step = Some((n, line.trim().to_string()));
                             tail.clear();
-                            let _ = text;
                         } else if !line.starts_with(" ---> ") && !line.starts_with("Removing intermediate") {
                             if tail.len() == 8 {
                                 tail.pop_front();

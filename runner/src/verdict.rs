@@ -105,7 +105,7 @@ pub fn static_verdicts(checks: &Checks, a: Option<&Analysis>, findings: &[Findin
     }
     if !checks.stage_names.is_empty() {
         let missing: Vec<&String> =
-            checks.stage_names.iter().filter(|n| a.stage_named(n, n_stages(a)).is_none()).collect();
+            checks.stage_names.iter().filter(|n| a.stage_named(n, a.stages.len()).is_none()).collect();
         out.push(v(
             "stage-names",
             missing.is_empty(),
@@ -127,10 +127,6 @@ pub fn static_verdicts(checks: &Checks, a: Option<&Analysis>, findings: &[Findin
         ));
     }
     out
-}
-
-fn n_stages(a: &Analysis) -> usize {
-    a.stages.len()
 }
 
 fn quote_list(items: &[String]) -> String {
