@@ -13,4 +13,6 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 # A short leak soak (the full one is `bash scripts/soak.sh 50`).
 bash scripts/soak.sh 20
+# The same runner against Podman's Docker-compatible API.
+bash scripts/podman-check.sh
 cargo test --workspace --all-targets

@@ -5,7 +5,27 @@ use workbook::{book, check, cli, compare, doctor, exit, grade, inspect, intervie
 
 use cli::{Cli, Cmd};
 
+/// A reader that stops early (`workbook list | head -1`) closes our stdout, and `println!` then panics. Rust keeps
+/// SIGPIPE ignored (so a closed engine socket is an error, not a silent death); this turns the stdout case alone
+/// into the quiet exit Unix tools give, status 141 (128 + SIGPIPE).
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() {
+    quiet_on_closed_stdout();
     // clap exits 2 on usage errors by itself, which matches our BAD_INPUT.
     let cli = Cli::parse();
     let result = match cli.command {

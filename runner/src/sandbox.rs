@@ -63,8 +63,15 @@ pub fn host_config(l: &Limits) -> HostConfig {
         memory_swap: Some(l.memory_bytes),
         pids_limit: Some(l.pids),
         tmpfs: Some(tmpfs),
+        // Explicit rlimits: bounded file descriptors for untrusted code, and Podman's defaults (nofile 1048576)
+        // exceed the hard limit of some hosts, where runc then refuses to start anything.
+        ulimits: Some(vec![ulimit("nofile", 1024), ulimit("nproc", 512)]),
         ..Default::default()
     }
+}
+
+fn ulimit(name: &str, n: i64) -> bollard::models::ResourcesUlimits {
+    bollard::models::ResourcesUlimits { name: Some(name.into()), soft: Some(n), hard: Some(n) }
 }
 
 pub async fn run(engine: &Engine, image: &str, args: &[String], exercise: Option<&str>, l: &Limits) -> Result<Outcome> {

@@ -126,3 +126,24 @@ fn workspace_is_required_unless_a_file_is_given() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("workbook init"), "{}", text(&o));
 }
+
+#[test]
+fn a_closed_pipe_is_a_quiet_exit_not_a_panic() {
+    use std::io::Read;
+    // Thousands of findings (far more than a pipe buffer holds); read one byte and close: the rest hits a closed pipe.
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("Dockerfile");
+    std::fs::write(&f, format!("FROM debian:12\n{}", "RUN apt-get install -y curl\n".repeat(3000))).unwrap();
+    let mut child = bin()
+        .args(["lint", f.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut one = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut one).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(matches!(out.status.code(), Some(0) | Some(141)), "{:?}", out.status);
+}
