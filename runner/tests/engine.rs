@@ -144,7 +144,8 @@ fn runs_that_fail_or_hang_are_cleaned_up() {
         .env("WORKBOOK_RUN_TIMEOUT", "2")
         .output()
         .unwrap();
-    assert!(started.elapsed().as_secs() < 60, "the timeout did not stop the run");
+    // The build may be cold (minutes on a fresh machine); what matters is not waiting out the 300 s sleep.
+    assert!(started.elapsed().as_secs() < 250, "the timeout did not stop the run");
     let j = json(&o);
     let runs = j["checks"].as_array().unwrap().iter().find(|c| c["id"] == "runs").unwrap().clone();
     assert!(runs["message"].as_str().unwrap().contains("still running after 2 s"), "{runs}");
@@ -334,6 +335,10 @@ fn grade_a_class_concurrently_with_junit_and_no_leaks() {
     std::fs::create_dir(c.join("grace")).unwrap();
     std::fs::write(c.join("grace/Dockerfile"), &solution).unwrap();
     let junit = c.join("junit.xml");
+    // Warm the build cache first (the toolchain stage and the single-stage baseline take minutes cold): the
+    // deadline below is for the slow submission, not for the first build on a fresh machine.
+    let warm = run(&["check", "03", "--file", "exercises/solutions/03-multi-stage/Dockerfile", "--json"]);
+    assert_eq!(warm.status.code(), Some(0), "{}", text(&warm));
     let before = labelled();
     let started = std::time::Instant::now();
     let o = bin()
