@@ -36,6 +36,31 @@ impl Limits {
     }
 }
 
+/// The engine's start errors wrap one useful clause in several layers of runtime text
+/// ("400: failed to create shim task: OCI runtime create failed: …: exec: \"/app\": stat /app: no such file…").
+/// Keep that clause, and say what it means for the Dockerfile.
+pub fn explain_start_error(raw: &str) -> String {
+    let core = match raw.find("exec: ") {
+        Some(i) => raw[i..].trim_end_matches(": unknown").trim_end_matches(": OCI permission denied").to_string(),
+        None => match raw.find("unable to find user") {
+            Some(i) => raw[i..].trim_end_matches(": unknown").to_string(),
+            None => return raw.to_string(),
+        },
+    };
+    let meaning = if core.contains("executable file not found") {
+        "the command is not in the image (there may be no shell: use exec form with the full path)"
+    } else if core.contains("no such file or directory") {
+        "the ENTRYPOINT or CMD names a file the image does not have"
+    } else if core.contains("permission denied") {
+        "the file is not executable by the image's user"
+    } else if core.contains("unable to find user") {
+        "USER names a user the image's /etc/passwd does not have: use a numeric id"
+    } else {
+        return core;
+    };
+    format!("{core} — {meaning}")
+}
+
 #[derive(Debug)]
 pub enum Outcome {
     /// Exit code and the first `max_output` bytes of stdout+stderr.
@@ -126,10 +151,32 @@ async fn create_untrusted(
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::explain_start_error;
+
+    #[test]
+    fn start_errors_keep_the_engines_clause_and_say_what_it_means() {
+        let raw = "400: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"/app\": stat /app: no such file or directory: unknown";
+        assert_eq!(
+            explain_start_error(raw),
+            "exec: \"/app\": stat /app: no such file or directory — the ENTRYPOINT or CMD names a file the image does not have"
+        );
+        let raw = "400: …: exec: \"sh\": executable file not found in $PATH: unknown";
+        assert!(explain_start_error(raw).contains("there may be no shell"));
+        let raw = "500: unable to find user nonroot: no matching entries in passwd file";
+        assert!(explain_start_error(raw).contains("use a numeric id"));
+        assert_eq!(explain_start_error("409: something else"), "409: something else");
+    }
+}
+
 async fn run_created(engine: &Engine, id: &str, l: &Limits) -> Result<Outcome> {
     let docker = &engine.docker;
     if let Err(e) = docker.start_container(id, None).await {
-        return Ok(Outcome::DidNotStart(format!("the container did not start: {}", short_error(&e))));
+        return Ok(Outcome::DidNotStart(format!(
+            "the container did not start: {}",
+            explain_start_error(&short_error(&e))
+        )));
     }
     let wait = async {
         let mut s =
