@@ -151,25 +151,6 @@ async fn create_untrusted(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::explain_start_error;
-
-    #[test]
-    fn start_errors_keep_the_engines_clause_and_say_what_it_means() {
-        let raw = "400: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"/app\": stat /app: no such file or directory: unknown";
-        assert_eq!(
-            explain_start_error(raw),
-            "exec: \"/app\": stat /app: no such file or directory — the ENTRYPOINT or CMD names a file the image does not have"
-        );
-        let raw = "400: …: exec: \"sh\": executable file not found in $PATH: unknown";
-        assert!(explain_start_error(raw).contains("there may be no shell"));
-        let raw = "500: unable to find user nonroot: no matching entries in passwd file";
-        assert!(explain_start_error(raw).contains("use a numeric id"));
-        assert_eq!(explain_start_error("409: something else"), "409: something else");
-    }
-}
-
 async fn run_created(engine: &Engine, id: &str, l: &Limits) -> Result<Outcome> {
     let docker = &engine.docker;
     if let Err(e) = docker.start_container(id, None).await {
@@ -324,4 +305,23 @@ async fn exec(engine: &Engine, id: &str, cmd: &[String]) -> std::result::Result<
         });
     }
     Ok((code, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain_start_error;
+
+    #[test]
+    fn start_errors_keep_the_engines_clause_and_say_what_it_means() {
+        let raw = "400: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"/app\": stat /app: no such file or directory: unknown";
+        assert_eq!(
+            explain_start_error(raw),
+            "exec: \"/app\": stat /app: no such file or directory — the ENTRYPOINT or CMD names a file the image does not have"
+        );
+        let raw = "400: …: exec: \"sh\": executable file not found in $PATH: unknown";
+        assert!(explain_start_error(raw).contains("there may be no shell"));
+        let raw = "500: unable to find user nonroot: no matching entries in passwd file";
+        assert!(explain_start_error(raw).contains("use a numeric id"));
+        assert_eq!(explain_start_error("409: something else"), "409: something else");
+    }
 }
