@@ -45,18 +45,15 @@ async fn resolve(eng: &Engine, arg: &str) -> Result<String> {
 /// Bytes per folder (to `DEPTH`) in the image's final filesystem, read from a container export (whiteouts applied
 /// by the engine). Streams; memory grows with the number of folders, not with the image.
 async fn folder_sizes(eng: &Engine, image: &str) -> Result<HashMap<String, u64>> {
-    let probe = Probe::create(eng, image).await?;
-    let stream = eng.docker.export_container(&probe.id).map_err(|e| std::io::Error::other(short_error(&e)));
-    let reader = tokio_util::io::StreamReader::new(stream);
-    let tally = tokio::task::spawn_blocking(move || {
-        let mut sync = tokio_util::io::SyncIoBridge::new(reader);
-        tally(&mut sync)
+    facts::with_probe(eng, image, async |probe: &Probe<'_>| {
+        let stream = eng.docker.export_container(&probe.id).map_err(|e| std::io::Error::other(short_error(&e)));
+        let reader = tokio_util::io::StreamReader::new(stream);
+        tokio::task::spawn_blocking(move || tally(&mut tokio_util::io::SyncIoBridge::new(reader)))
+            .await
+            .map_err(|e| UserError::engine(format!("reading {image} stopped: {e}")))?
+            .map_err(|e| UserError::engine(format!("reading {image}: {e}")))
     })
-    .await;
-    probe.remove().await;
-    tally
-        .map_err(|e| UserError::engine(format!("reading {image} stopped: {e}")))?
-        .map_err(|e| UserError::engine(format!("reading {image}: {e}")))
+    .await
 }
 
 fn tally(r: &mut impl Read) -> std::io::Result<HashMap<String, u64>> {

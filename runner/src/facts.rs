@@ -1,7 +1,15 @@
 //! Step 4 of the data path: what an image *is*, measured through the engine. This type is the `"image"` object of
 //! `check --json` and `inspect --json`, so its field names are part of the JSON contract.
 
+use anyhow::Result;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{ContainerArchiveInfoOptionsBuilder, DownloadFromContainerOptionsBuilder};
+use futures_util::StreamExt;
 use serde::Serialize;
+
+use crate::engine::{self, short_error, Engine};
+use crate::exit::UserError;
+use crate::shell;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImageFacts {
@@ -32,15 +40,6 @@ pub struct Layer {
     pub size_bytes: u64,
     pub created_by: String,
 }
-
-use anyhow::Result;
-use bollard::models::{ContainerCreateBody, HostConfig};
-use bollard::query_parameters::{ContainerArchiveInfoOptionsBuilder, DownloadFromContainerOptionsBuilder};
-use futures_util::StreamExt;
-
-use crate::engine::{self, short_error, Engine};
-use crate::exit::UserError;
-use crate::shell;
 
 /// A container created from the image and never started: the archive API can stat and read its files even when
 /// the image has no shell, no `ls`, nothing to run. Always removed (`remove`, or Ctrl-C via the registry).
@@ -86,26 +85,32 @@ impl<'a> Probe<'a> {
         engine::remove_container(&self.engine.docker, &self.id).await;
     }
 
-    pub async fn stat(&self, path: &str) -> Stat {
+    /// An answer from the engine about the path (404, "not a directory") means `Missing`; failing to get an answer
+    /// is an error — never "no shell" because the engine went away mid-scan.
+    pub async fn stat(&self, path: &str) -> Result<Stat> {
         let opts = ContainerArchiveInfoOptionsBuilder::default().path(path).build();
         match self.engine.docker.get_container_archive_info(&self.id, Some(opts)).await {
-            Ok(s) if s.file_mode & MODE_SYMLINK != 0 => Stat::Symlink(s.link_target),
-            Ok(s) if s.file_mode & MODE_DIR != 0 => Stat::Dir,
-            Ok(_) => Stat::File,
-            Err(_) => Stat::Missing,
+            Ok(s) if s.file_mode & MODE_SYMLINK != 0 => Ok(Stat::Symlink(s.link_target)),
+            Ok(s) if s.file_mode & MODE_DIR != 0 => Ok(Stat::Dir),
+            Ok(_) => Ok(Stat::File),
+            Err(bollard::errors::Error::DockerResponseServerError { .. }) => Ok(Stat::Missing),
+            Err(e) => Err(UserError::engine(format!(
+                "the engine stopped answering while reading {path}: {}",
+                short_error(&e)
+            ))),
         }
     }
 
     /// Follows symlinks (at most 16 hops) to what a path finally is; a dangling or looping link is `Missing`.
-    pub async fn resolve(&self, path: &str) -> (String, Stat) {
+    pub async fn resolve(&self, path: &str) -> Result<(String, Stat)> {
         let mut p = path.to_string();
         for _ in 0..16 {
-            match self.stat(&p).await {
+            match self.stat(&p).await? {
                 Stat::Symlink(t) => p = shell::join_link(&p, &t),
-                other => return (p, other),
+                other => return Ok((p, other)),
             }
         }
-        (p, Stat::Missing)
+        Ok((p, Stat::Missing))
     }
 
     /// Reads a (small) file or folder through the archive API as a tar; `None` when it is not there.
@@ -137,7 +142,7 @@ impl<'a> Probe<'a> {
         None
     }
 
-    pub async fn package_managers(&self) -> Vec<String> {
+    pub async fn package_managers(&self) -> Result<Vec<String>> {
         let mut found = Vec::new();
         for (name, paths) in [
             ("apt", &["/usr/bin/apt-get", "/usr/bin/apt"][..]),
@@ -147,13 +152,13 @@ impl<'a> Probe<'a> {
             ("rpm", &["/usr/bin/rpm"][..]),
         ] {
             for p in paths {
-                if matches!(self.resolve(p).await.1, Stat::File) {
+                if self.resolve(p).await?.1 == Stat::File {
                     found.push(name.to_string());
                     break;
                 }
             }
         }
-        found
+        Ok(found)
     }
 }
 
@@ -206,17 +211,12 @@ pub async fn gather(engine: &Engine, reference: &str, deep: bool) -> Result<Imag
         packages: None,
         package_managers: vec![],
     };
-    let probe = Probe::create(engine, reference).await?;
-    let result = async {
-        if !deep {
-            facts.shells = shell::stat_scan(&probe, &facts.env).await;
-        }
-        facts.packages = probe.packages().await;
-        facts.package_managers = probe.package_managers().await;
-    }
-    .await;
-    probe.remove().await;
-    let () = result;
+    let (shells, packages, managers) = with_probe(engine, reference, async |probe: &Probe<'_>| {
+        let shells = if deep { vec![] } else { shell::stat_scan(probe, &facts.env).await? };
+        Ok((shells, probe.packages().await, probe.package_managers().await?))
+    })
+    .await?;
+    (facts.shells, facts.packages, facts.package_managers) = (shells, packages, managers);
     if deep {
         facts.shells = shell::deep_scan(engine, reference).await?;
     }
@@ -231,10 +231,7 @@ pub async fn shells(engine: &Engine, reference: &str, deep: bool) -> Result<Vec<
         shell::deep_scan(engine, reference).await?
     } else {
         let env = inspect.config.and_then(|c| c.env).unwrap_or_default();
-        let probe = Probe::create(engine, reference).await?;
-        let found = shell::stat_scan(&probe, &env).await;
-        probe.remove().await;
-        found
+        with_probe(engine, reference, async |probe: &Probe<'_>| shell::stat_scan(probe, &env).await).await?
     };
     found.sort();
     Ok(found)
@@ -270,13 +267,22 @@ pub async fn missing_files(engine: &Engine, image: &str, paths: &[String]) -> Re
     if paths.is_empty() {
         return Ok(vec![]);
     }
-    let probe = Probe::create(engine, image).await?;
-    let mut missing = Vec::new();
-    for p in paths {
-        if probe.resolve(p).await.1 == Stat::Missing {
-            missing.push(p.clone());
+    with_probe(engine, image, async |probe: &Probe<'_>| {
+        let mut missing = Vec::new();
+        for p in paths {
+            if probe.resolve(p).await?.1 == Stat::Missing {
+                missing.push(p.clone());
+            }
         }
-    }
+        Ok(missing)
+    })
+    .await
+}
+
+/// Creates a probe, runs `f` with it, and removes it whatever `f` returned.
+pub async fn with_probe<T>(engine: &Engine, image: &str, f: impl AsyncFnOnce(&Probe<'_>) -> Result<T>) -> Result<T> {
+    let probe = Probe::create(engine, image).await?;
+    let r = f(&probe).await;
     probe.remove().await;
-    Ok(missing)
+    r
 }

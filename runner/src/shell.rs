@@ -48,21 +48,20 @@ pub fn normalize(p: &str) -> String {
 }
 
 /// The fast path. Returns the paths (as found, e.g. `/bin/sh`) that lead to an existing file.
-pub async fn stat_scan(probe: &Probe<'_>, env: &[String]) -> Vec<String> {
+pub async fn stat_scan(probe: &Probe<'_>, env: &[String]) -> Result<Vec<String>> {
     let path_var = env.iter().find_map(|e| e.strip_prefix("PATH=")).unwrap_or("");
     let mut dirs: Vec<String> = USUAL_DIRS.iter().map(|s| s.to_string()).collect();
     dirs.extend(path_var.split(':').filter(|d| d.starts_with('/')).map(normalize));
     // Resolve each folder once; `/bin` → `/usr/bin` on merged-/usr systems would otherwise report every shell twice.
-    let resolved: Vec<(String, (String, Stat))> =
-        stream::iter(dirs.into_iter().map(|d| async move { (d.clone(), probe.resolve(&d).await) }))
-            .buffered(16)
-            .collect()
-            .await;
+    let resolved: Vec<(String, Stat)> = stream::iter(dirs.into_iter().map(|d| async move { probe.resolve(&d).await }))
+        .buffered(16)
+        .try_collect()
+        .await?;
     // Report canonical paths (`/usr/bin/sh`, not `/bin/sh` through a merged-/usr link) so the fast and the deep
     // scan name the same file the same way.
     let mut seen = HashSet::new();
     let mut real_dirs = Vec::new();
-    for (_, (target, st)) in resolved {
+    for (target, st) in resolved {
         if st == Stat::Dir && seen.insert(target.clone()) {
             real_dirs.push(target);
         }
@@ -72,15 +71,15 @@ pub async fn stat_scan(probe: &Probe<'_>, env: &[String]) -> Vec<String> {
         .flat_map(|d| SHELL_NAMES.iter().map(move |n| format!("{}/{n}", d.trim_end_matches('/'))))
         .collect();
     let found: Vec<Option<String>> = stream::iter(candidates.into_iter().map(|p| async move {
-        match probe.resolve(&p).await.1 {
+        Ok::<_, anyhow::Error>(match probe.resolve(&p).await?.1 {
             Stat::File => Some(p),
             _ => None,
-        }
+        })
     }))
     .buffered(32)
-    .collect()
-    .await;
-    found.into_iter().flatten().collect()
+    .try_collect()
+    .await?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 /// Markers inside a binary that give it away as a shell whatever it is called.
