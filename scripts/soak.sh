@@ -24,7 +24,7 @@ for i in $(seq 1 "$n"); do
     1) "$wb" check 03 --file "$tmp/buildfail" --json >/dev/null 2>&1 || true; seen[buildfail]=1 ;;
     2) WORKBOOK_RUN_TIMEOUT=1 "$wb" check 03 --file "$tmp/hang" --json >/dev/null 2>&1 || true; seen[timeout]=1 ;;
     3) WORKBOOK_RUN_TIMEOUT=120 "$wb" check 03 --file "$tmp/interrupt" --json >/dev/null 2>&1 & pid=$!
-       for _ in $(seq 1 200); do
+       for _ in $(seq 1 1200); do   # up to 2 min: a cold machine builds the baseline first
          [ -n "$(docker ps -q --filter label=org.workbook.kind=run)" ] && break; sleep 0.1
        done
        kill -INT "$pid"; rc=0; wait "$pid" || rc=$?

@@ -299,25 +299,30 @@ async fn engine_part(
         step_lines: &a.step_lines,
         title: ex.id.clone(),
     };
-    let built = build::build(eng, req).await?;
-    let baseline = match &ex.spec.baseline {
-        Some(b) => baseline_size(eng, b).await?,
-        None => None,
-    };
-    let base_pair = baseline.as_ref().map(|b| (b.exercise.clone(), b.size_bytes));
-    match built {
+    match build::build(eng, req).await? {
         Err(f) => {
+            // No image, so nothing to compare: do not spend minutes building the baseline.
             let m = verdict::Measured {
                 build: Err(f.one_line()),
-                baseline: base_pair,
+                baseline: None,
                 run: None,
                 missing_files: vec![],
                 healthcheck: None,
                 targets: vec![],
             };
-            Ok(EnginePart { verdicts: verdict::engine_verdicts(checks, &m), image: None, baseline, failure: Some(f) })
+            Ok(EnginePart {
+                verdicts: verdict::engine_verdicts(checks, &m),
+                image: None,
+                baseline: None,
+                failure: Some(f),
+            })
         }
         Ok(built) => {
+            let baseline = match &ex.spec.baseline {
+                Some(b) => baseline_size(eng, b).await?,
+                None => None,
+            };
+            let base_pair = baseline.as_ref().map(|b| (b.exercise.clone(), b.size_bytes));
             let f = facts::gather(eng, &tag, deep).await?;
             let missing = facts::missing_files(eng, &tag, &checks.files).await?;
             let limits = sandbox::Limits::from_env();
