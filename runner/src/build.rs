@@ -150,7 +150,7 @@ pub async fn build(engine: &Engine, req: Request<'_>) -> Result<std::result::Res
                 // A 4xx/5xx on the build request itself (bad Dockerfile syntax for the daemon, unknown target,
                 // unreachable base) is still the learner's to fix; say it as a build failure.
                 if let bollard::errors::Error::DockerResponseServerError { message, .. } = &e {
-                    return Ok(Err(Failure { step: None, line: None, error: friendly(message), tail: vec![] }));
+                    return Ok(Err(Failure { step: None, line: None, error: friendly(message, None), tail: vec![] }));
                 }
                 return Err(crate::exit::UserError::engine(format!(
                     "the engine failed during the build: {}",
@@ -162,7 +162,9 @@ pub async fn build(engine: &Engine, req: Request<'_>) -> Result<std::result::Res
     progress.finish();
     if let Some(e) = error {
         let line = step.as_ref().and_then(|(n, _)| req.step_lines.get(n.saturating_sub(1)).copied());
-        return Ok(Err(Failure { step: step.map(|(_, s)| s), line, error: friendly(&e), tail: tail.into() }));
+        let step = step.map(|(_, s)| s);
+        let error = friendly(&e, step.as_deref());
+        return Ok(Err(Failure { step, line, error, tail: tail.into() }));
     }
     let id = docker
         .inspect_image(&req.tag)
@@ -183,10 +185,20 @@ pub async fn build(engine: &Engine, req: Request<'_>) -> Result<std::result::Res
     Ok(Ok(Built { seconds: started.elapsed().as_secs_f64() }))
 }
 
-/// Rewrites the engine's most common build errors into what to do.
-fn friendly(e: &str) -> String {
+/// Rewrites the engine's most common build errors into what to do. The failing step matters: a pull that fails on
+/// `COPY --from=biuld` is a mistyped stage name, not a missing registry.
+fn friendly(e: &str, step: Option<&str>) -> String {
     let e = e.trim();
-    if e.contains("pull access denied") || e.contains("manifest unknown") || e.contains("not found: manifest") {
+    let pulls = e.contains("pull access denied")
+        || e.contains("manifest unknown")
+        || e.contains("not found: manifest")
+        || e.contains("no such host")
+        || e.contains("dial tcp")
+        || e.contains("TLS handshake");
+    if pulls && step.is_some_and(|s| s.to_ascii_lowercase().contains("--from=")) {
+        let name = step.and_then(|s| s.split("--from=").nth(1)).and_then(|r| r.split_whitespace().next()).unwrap_or("");
+        format!("`--from={name}` names no stage above it, so the engine tried to pull an image called `{name}` and could not; check the stage name")
+    } else if e.contains("pull access denied") || e.contains("manifest unknown") || e.contains("not found: manifest") {
         format!("{e} (the base image is not available locally and cannot be pulled: check its name, or build the offline stand-ins with `bash scripts/offline-images.sh`)")
     } else if e.contains("no such host") || e.contains("dial tcp") || e.contains("TLS handshake") {
         format!("{e} (no registry is reachable from here: build the offline stand-ins with `bash scripts/offline-images.sh`)")
@@ -205,6 +217,19 @@ mod tests {
         assert_eq!(parse_step("STEP 2/4: COPY . .").unwrap(), (2, "COPY . .".into()));
         assert_eq!(parse_step("[1/2] STEP 1/3: FROM x").unwrap().0, 1);
         assert!(parse_step(" ---> Running in 1234").is_none());
+    }
+
+    #[test]
+    fn pull_errors_are_explained_by_the_failing_step() {
+        let e = "invalid from flag value biuld: Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host";
+        let m = friendly(e, Some("Step 8/12 : COPY --from=biuld /app /app"));
+        assert!(m.starts_with("`--from=biuld` names no stage above it"), "{m}");
+        let m = friendly("pull access denied for ubuntu", Some("Step 1/3 : FROM ubuntu:99"));
+        assert!(m.contains("offline-images.sh"), "{m}");
+        assert_eq!(
+            friendly("The command '/bin/sh -c false' returned a non-zero code: 1", None),
+            "The command '/bin/sh -c false' returned a non-zero code: 1"
+        );
     }
 
     #[test]

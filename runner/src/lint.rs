@@ -23,9 +23,12 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>> {
         _ => UserError::bad_input(format!("{shown}: cannot read it ({e})")),
     })?;
     if meta.is_dir() {
-        return Err(UserError::bad_input(format!(
-            "{shown} is a folder; name the Dockerfile inside it ({shown}/Dockerfile)"
-        )));
+        let inside = path.join("Dockerfile");
+        return Err(UserError::bad_input(if inside.is_file() {
+            format!("{shown} is a folder; name the Dockerfile inside it ({})", inside.display())
+        } else {
+            format!("{shown} is a folder with no Dockerfile in it; name a Dockerfile")
+        }));
     }
     if !meta.is_file() {
         // A FIFO or /dev/zero would block or never end: only regular files are read.
